@@ -1,0 +1,7 @@
+// Package all registers every codec shipped with Xgate. Import it for its
+// side effect; a new codec adds one line here.
+package all
+
+import (
+	_ "github.com/xgate/xgate/codecs/bolt" // SOFA Bolt v1
+)

@@ -1,0 +1,145 @@
+package boltpeer
+
+import (
+	"bufio"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/xgate/xgate/codecs/bolt"
+)
+
+// ServerOptions shape an echo server's behaviour.
+type ServerOptions struct {
+	// Name is put in the "server" header of every reply, so a caller can
+	// tell which backend answered.
+	Name string
+	// Shuffle makes the server answer the requests of each read in random
+	// order instead of arrival order (out-of-order replies).
+	Shuffle bool
+	// Hold, when set, is consulted per request: returning true leaves the
+	// request unanswered (to provoke timeouts).
+	Hold func(content []byte) bool
+}
+
+// Server is a Bolt echo server: it answers each request with its content,
+// prefixed by nothing, class "java.lang.String", and a "server" header.
+type Server struct {
+	ln       net.Listener
+	opts     ServerOptions
+	requests  atomic.Int64
+	reordered atomic.Int64
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+}
+
+// Serve starts an echo server on ln.
+func Serve(ln net.Listener, opts ServerOptions) *Server {
+	s := &Server{ln: ln, opts: opts, conns: make(map[net.Conn]struct{})}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	return s
+}
+
+// Addr returns the listening address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Requests returns how many requests (not heartbeats) the server has read.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// Reordered returns how many replies were sent out of arrival order.
+func (s *Server) Reordered() int64 { return s.reordered.Load() }
+
+// Close stops accepting, closes every connection and waits for them.
+func (s *Server) Close() error {
+	err := s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go s.serveConn(c)
+	}
+}
+
+func (s *Server) serveConn(c net.Conn) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		_ = c.Close()
+	}()
+	w := bufio.NewWriter(c)
+	var batch []*bolt.Frame
+	var order []int
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if s.opts.Shuffle {
+			order = order[:0]
+			for i := range batch {
+				order = append(order, i)
+			}
+			rand.Shuffle(len(batch), func(i, j int) {
+				batch[i], batch[j] = batch[j], batch[i]
+				order[i], order[j] = order[j], order[i]
+			})
+			for i, o := range order {
+				if i != o {
+					s.reordered.Add(1)
+				}
+			}
+		}
+		for _, f := range batch {
+			buf, _ := f.AppendBinary(nil)
+			_, _ = w.Write(buf)
+			f.Release()
+		}
+		batch = batch[:0]
+		_ = w.Flush()
+	}
+	_ = readFrames(c, func(f *bolt.Frame) {
+		var reply *bolt.Frame
+		switch {
+		case f.Heartbeat():
+			reply = bolt.NewHeartbeatAck(f.RequestID(), f.Codec())
+		case f.CmdType() == bolt.TypeOneway:
+			s.requests.Add(1)
+			return
+		case f.CmdType() == bolt.TypeRequest:
+			s.requests.Add(1)
+			if s.opts.Hold != nil && s.opts.Hold(f.Content()) {
+				return
+			}
+			reply = bolt.NewResponse(f.RequestID(), bolt.StatusSuccess, string(f.ClassName()),
+				[][2]string{{"server", s.opts.Name}}, append([]byte(nil), f.Content()...))
+		default:
+			return
+		}
+		batch = append(batch, reply)
+	}, flush)
+	flush()
+}

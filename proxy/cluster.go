@@ -1,0 +1,102 @@
+package proxy
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xgate/xgate/proxy/config"
+)
+
+// Passive health: a host whose connection failed is skipped by load
+// balancing for a backoff that doubles per consecutive failure.
+const (
+	ejectBase = 250 * time.Millisecond
+	ejectMax  = 10 * time.Second
+)
+
+// host is one upstream endpoint; its health is shared by every event loop.
+type host struct {
+	addr         string
+	failures     atomic.Int32
+	ejectedUntil atomic.Int64 // unix nanoseconds; 0 = healthy
+}
+
+func (h *host) healthy(now int64) bool { return now >= h.ejectedUntil.Load() }
+
+// markFailure ejects the host for a backoff that grows with each
+// consecutive failure.
+func (h *host) markFailure(now int64) {
+	n := h.failures.Add(1)
+	backoff := ejectMax
+	if n < 16 {
+		backoff = min(ejectBase<<(n-1), ejectMax)
+	}
+	h.ejectedUntil.Store(now + int64(backoff))
+}
+
+// markSuccess returns the host to service.
+func (h *host) markSuccess() {
+	if h.failures.Load() != 0 || h.ejectedUntil.Load() != 0 {
+		h.failures.Store(0)
+		h.ejectedUntil.Store(0)
+	}
+}
+
+// cluster is a named set of hosts and the policy that picks among them.
+type cluster struct {
+	name           string
+	idx            int
+	protocol       string // "" = same as the downstream request
+	lb             config.LBPolicy
+	hosts          []*host
+	rr             atomic.Uint64
+	connectTimeout time.Duration
+	requestTimeout time.Duration
+	connsPerHost   int
+
+	responses   *statusCounters
+	connectFail prometheus.Counter
+	upConns     prometheus.Counter
+	unmatched   prometheus.Counter
+}
+
+func newCluster(idx int, c config.Cluster, m *metrics) *cluster {
+	cl := &cluster{
+		name: c.Name, idx: idx, protocol: c.Protocol, lb: c.LB,
+		connectTimeout: c.ConnectTimeout, requestTimeout: c.RequestTimeout, connsPerHost: c.ConnectionsPerHost,
+		responses:   m.statusCounters(m.upstreamResp, c.Name),
+		connectFail: m.connectFail.WithLabelValues(c.Name),
+		upConns:     m.upstreamConns.WithLabelValues(c.Name),
+		unmatched:   m.unmatched.WithLabelValues(c.Name),
+	}
+	if cl.connsPerHost < 1 {
+		cl.connsPerHost = 1
+	}
+	for _, ep := range c.Endpoints {
+		cl.hosts = append(cl.hosts, &host{addr: ep})
+	}
+	return cl
+}
+
+// pick chooses a host by the cluster's policy, skipping ejected hosts; when
+// every host is ejected it still returns one (the dial will tell).
+func (c *cluster) pick(now int64) (*host, int) {
+	n := uint64(len(c.hosts))
+	var start uint64
+	if c.lb == config.LBRandom {
+		start = rand.Uint64N(n)
+	} else {
+		start = c.rr.Add(1) - 1
+	}
+	for i := range n {
+		j := int((start + i) % n)
+		if c.hosts[j].healthy(now) {
+			return c.hosts[j], j
+		}
+	}
+	j := int(start % n)
+	return c.hosts[j], j
+}

@@ -1,0 +1,227 @@
+package config
+
+import "time"
+
+// Auto is the protocol name that makes a listener detect, per connection,
+// among every registered protocol. The protocol registry reserves it, so no
+// codec can be named "auto".
+const Auto = "auto"
+
+// Defaults applied by Parse to every key a file leaves out.
+const (
+	DefaultAdminAddress             = "127.0.0.1:9901"
+	DefaultDetectTimeout            = 5 * time.Second
+	DefaultDetectPeekBytes          = 64
+	DefaultMaxFrameSize             = 16 << 20 // 16 MiB
+	DefaultMaxConnections           = 10000
+	DefaultMaxRequestsPerConnection = 10000
+	DefaultIdleTimeout              = 5 * time.Minute
+	DefaultConnectTimeout           = 1 * time.Second
+	DefaultRequestTimeout           = 3 * time.Second
+	DefaultConnectionsPerHost       = 1
+)
+
+// Limits enforced by Validate on the bounded keys.
+const (
+	MaxDetectPeekBytes    = 4096    // detection must stay a bounded peek
+	MinFrameSize          = 64      // below this no protocol's header fits
+	MaxFrameSize          = 1 << 30 // 1 GiB
+	MaxConnectionsPerHost = 64
+)
+
+// LBPolicy names how a cluster picks an endpoint for a request.
+type LBPolicy string
+
+// Load-balancing policies that are implemented. DESIGN.md also names
+// least_request, ring_hash, maglev and weighted; Validate rejects those as not
+// implemented yet rather than as unknown.
+const (
+	LBRoundRobin LBPolicy = "round_robin"
+	LBRandom     LBPolicy = "random"
+)
+
+// Config is one Xgate configuration file. The yaml tags name the file's keys
+// and drive Parse; durations are written as Go duration strings in the file.
+type Config struct {
+	// Admin is the admin HTTP server (/healthz, /metrics, /config, /clusters).
+	// Key: admin. Optional; defaults to DefaultAdmin().
+	Admin Admin `yaml:"admin"`
+
+	// Listeners are the downstream ports Xgate accepts connections on.
+	// Key: listeners. At least one is required.
+	Listeners []Listener `yaml:"listeners"`
+
+	// Clusters are the upstream groups routes send requests to. Key: clusters.
+	// A cluster no route names is allowed (it is simply unused).
+	Clusters []Cluster `yaml:"clusters"`
+}
+
+// Admin configures the admin HTTP server.
+type Admin struct {
+	// Address is the host:port the admin server listens on. Key: address.
+	// Default DefaultAdminAddress. Port 0 picks a free port. Unless
+	// AllowPublic is set, the host must be a loopback address or "localhost",
+	// because /config shows the running configuration.
+	Address string `yaml:"address"`
+
+	// AllowPublic lets Address be a non-loopback or wildcard address.
+	// Key: allow_public. Default false.
+	AllowPublic bool `yaml:"allow_public"`
+
+	// Disabled turns the admin server off; Address is then not listened on.
+	// Key: disabled. Default false.
+	Disabled bool `yaml:"disabled"`
+}
+
+// Listener is one downstream port, the protocols it speaks, its limits and
+// its routes.
+type Listener struct {
+	// Name identifies the listener in logs, metrics and the admin API.
+	// Key: name. Required, unique among listeners; letters, digits, '.', '_'
+	// and '-', starting with a letter or digit, at most 128 bytes.
+	Name string `yaml:"name"`
+
+	// Address is the host:port to listen on. Key: address. Required, unique
+	// among listeners. An empty host (":2045") listens on every interface;
+	// port 0 picks a free port.
+	Address string `yaml:"address"`
+
+	// Protocols are the protocol names this listener accepts, detected per
+	// connection from its first bytes. Key: protocols. Default [auto], which
+	// detects among every registered protocol; "auto" must then be the only
+	// entry. Each other entry must be a registered protocol name.
+	Protocols []string `yaml:"protocols"`
+
+	// DetectTimeout bounds how long a new connection may take to send enough
+	// bytes to be recognised. Key: detect_timeout. Default 5s; must be > 0.
+	DetectTimeout time.Duration `yaml:"detect_timeout"`
+
+	// DetectPeekBytes bounds how many leading bytes detection may inspect
+	// before giving up. Key: detect_peek_bytes. Default 64; 1..4096.
+	DetectPeekBytes int `yaml:"detect_peek_bytes"`
+
+	// MaxFrameSize is the largest frame, in bytes, a codec accepts on this
+	// listener; a larger one is rejected before its body is buffered.
+	// Key: max_frame_size. Default 16777216 (16 MiB); 64..1073741824 (1 GiB).
+	MaxFrameSize int `yaml:"max_frame_size"`
+
+	// MaxConnections caps concurrent downstream connections; more are
+	// refused. Key: max_connections. Default 10000; must be >= 1.
+	MaxConnections int `yaml:"max_connections"`
+
+	// MaxRequestsPerConnection caps in-flight requests on one downstream
+	// connection; more get the protocol's overload reply.
+	// Key: max_requests_per_connection. Default 10000; must be >= 1.
+	MaxRequestsPerConnection int `yaml:"max_requests_per_connection"`
+
+	// IdleTimeout closes a downstream connection with no traffic for this
+	// long. Key: idle_timeout. Default 5m; 0 means never; must be >= 0.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+
+	// EventLoops is the number of event loops serving this listener.
+	// Key: event_loops. Default 0, meaning GOMAXPROCS; must be >= 0.
+	EventLoops int `yaml:"event_loops"`
+
+	// Routes are tried in order; the first whose Match accepts a request
+	// picks its cluster. Key: routes. At least one is required.
+	Routes []Route `yaml:"routes"`
+}
+
+// Route sends the requests its Match accepts to one cluster.
+type Route struct {
+	// Match selects requests. Key: match. Optional; omitted or {} matches
+	// every request (a catch-all).
+	Match RouteMatch `yaml:"match"`
+
+	// Cluster is the name of the cluster that serves matched requests.
+	// Key: cluster. Required; must name a cluster in Config.Clusters.
+	Cluster string `yaml:"cluster"`
+}
+
+// RouteMatch holds the conditions a request must meet; every condition that
+// is set must hold, and an empty RouteMatch matches everything. Values are
+// compared exactly against the protocol's generic routing keys (see
+// DESIGN.md, "Routing keys by protocol").
+type RouteMatch struct {
+	// Service must equal the request's service (Bolt target service, Dubbo
+	// interface, Thrift service, HTTP host, gRPC pkg.Service). Key: service.
+	Service string `yaml:"service"`
+
+	// Method must equal the request's method name. Key: method.
+	Method string `yaml:"method"`
+
+	// PathPrefix must be a prefix of the request's path (HTTP and gRPC).
+	// Key: path_prefix. When set it must start with "/".
+	PathPrefix string `yaml:"path_prefix"`
+
+	// Headers must each be present on the request with exactly this value.
+	// Key: headers. Header names must not be empty.
+	Headers map[string]string `yaml:"headers"`
+}
+
+// Cluster is a named group of upstream endpoints and how to reach them.
+type Cluster struct {
+	// Name identifies the cluster for routes, logs and metrics. Key: name.
+	// Required, unique among clusters; same character rules as
+	// Listener.Name.
+	Name string `yaml:"name"`
+
+	// Protocol is the protocol spoken to the endpoints. Key: protocol.
+	// Optional: empty means the protocol of the downstream request. When set
+	// it must be a registered protocol name (not "auto").
+	Protocol string `yaml:"protocol"`
+
+	// LB picks an endpoint per request. Key: lb. Default round_robin;
+	// accepted: round_robin, random.
+	LB LBPolicy `yaml:"lb"`
+
+	// Endpoints are the upstream host:port addresses, port 1..65535.
+	// Key: endpoints. At least one is required; no duplicates.
+	Endpoints []string `yaml:"endpoints"`
+
+	// ConnectTimeout bounds dialing one endpoint. Key: connect_timeout.
+	// Default 1s; must be > 0.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+
+	// RequestTimeout bounds one request from forwarding to its response; on
+	// expiry the client gets the protocol's timeout reply.
+	// Key: request_timeout. Default 3s; must be > 0.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+
+	// ConnectionsPerHost is the number of upstream connections each event
+	// loop keeps to each endpoint. Key: connections_per_host. Default 1;
+	// 1..64.
+	ConnectionsPerHost int `yaml:"connections_per_host"`
+}
+
+// DefaultAdmin returns the admin settings used when a file has no admin key.
+func DefaultAdmin() Admin {
+	return Admin{Address: DefaultAdminAddress}
+}
+
+// DefaultListener returns a Listener with every default filled in and Name,
+// Address and Routes left empty. Parse starts each listener from it, and code
+// that builds a Config by hand should too, so that a zero it sets on purpose
+// (IdleTimeout 0 = never) is not mistaken for "unset".
+func DefaultListener() Listener {
+	return Listener{
+		Protocols:                []string{Auto},
+		DetectTimeout:            DefaultDetectTimeout,
+		DetectPeekBytes:          DefaultDetectPeekBytes,
+		MaxFrameSize:             DefaultMaxFrameSize,
+		MaxConnections:           DefaultMaxConnections,
+		MaxRequestsPerConnection: DefaultMaxRequestsPerConnection,
+		IdleTimeout:              DefaultIdleTimeout,
+	}
+}
+
+// DefaultCluster returns a Cluster with every default filled in and Name and
+// Endpoints left empty. Parse starts each cluster from it.
+func DefaultCluster() Cluster {
+	return Cluster{
+		LB:                 LBRoundRobin,
+		ConnectTimeout:     DefaultConnectTimeout,
+		RequestTimeout:     DefaultRequestTimeout,
+		ConnectionsPerHost: DefaultConnectionsPerHost,
+	}
+}

@@ -1,0 +1,213 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/xgate/xgate/transport"
+	"github.com/xgate/xgate/xprotocol"
+)
+
+var (
+	errNoProtocol    = errors.New("no protocol matched the first bytes")
+	errDetectTimeout = errors.New("protocol detection timed out")
+)
+
+// downstream is one client connection: detection, then its protocol
+// session, then requests dispatched to upstream pools on the same loop.
+type downstream struct {
+	l        *listener
+	ls       *loopState
+	conn     *transport.Conn
+	proto    xprotocol.Protocol
+	sess     xprotocol.Session
+	detectT  transport.Timer
+	inflight int
+	closed   bool
+}
+
+// OnOpen implements transport.Handler.
+func (ds *downstream) OnOpen(c *transport.Conn) {
+	ds.ls = loopStateOf(ds.l, c.Loop())
+	ds.l.connsActive.Inc()
+	ds.detectT.Fire = ds.detectExpired
+	c.Loop().AfterFunc(&ds.detectT, ds.l.cfg.DetectTimeout)
+	if ds.l.cfg.IdleTimeout > 0 {
+		c.SetIdleTimeout(ds.l.cfg.IdleTimeout)
+	}
+}
+
+func (ds *downstream) detectExpired() {
+	if ds.proto == nil && !ds.conn.Closed() {
+		ds.l.detectTimeout.Inc()
+		ds.conn.Close(errDetectTimeout)
+	}
+}
+
+// OnData implements transport.Handler.
+func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
+	if ds.proto == nil && !ds.detect(data) {
+		if c.Closed() {
+			return len(data)
+		}
+		return 0
+	}
+	off := 0
+	for off < len(data) && !c.Closed() {
+		f, n, err := ds.sess.Decode(data[off:])
+		if err == xprotocol.ErrIncomplete {
+			break
+		}
+		if err != nil {
+			// No request id can be trusted in a broken frame, so there is
+			// nothing to address a reply to: count it and close.
+			ds.l.decodeError(ds.proto.Name(), "downstream", err)
+			c.Close(fmt.Errorf("decode from client %s: %w", c.RemoteAddr(), err))
+			return len(data)
+		}
+		off += n
+		if f != nil {
+			ds.handle(f)
+		}
+	}
+	return off
+}
+
+// detect picks the protocol from the first bytes; it reports whether the
+// session is ready.
+func (ds *downstream) detect(data []byte) bool {
+	p, res := ds.l.detector.Detect(data)
+	switch res {
+	case xprotocol.MatchNeedMore:
+		return false
+	case xprotocol.MatchNo:
+		ds.l.detectNoMatch.Inc()
+		ds.conn.Close(errNoProtocol)
+		return false
+	}
+	ds.conn.Loop().Stop(&ds.detectT)
+	ds.l.detectMatched[p.Name()].Inc()
+	ds.proto = p
+	ds.sess = p.NewSession(xprotocol.SessionOptions{Role: xprotocol.RoleServer, MaxFrameSize: ds.l.cfg.MaxFrameSize})
+	return true
+}
+
+// handle routes one decoded frame.
+func (ds *downstream) handle(f xprotocol.Frame) {
+	switch f.Kind() {
+	case xprotocol.KindRequest, xprotocol.KindOneway:
+	default:
+		f.Release() // clients do not send responses; nothing waits for one
+		return
+	}
+	if f.Heartbeat() {
+		if r := ds.proto.HeartbeatReply(f); r != nil {
+			ds.write(r)
+			r.Release()
+		}
+		f.Release()
+		return
+	}
+	rt := ds.l.router.match(f)
+	if rt == nil {
+		ds.reject(f, xprotocol.StatusNoRoute, noRouteMessage(f))
+		return
+	}
+	cl := rt.cluster
+	up := ds.proto
+	if cl.protocol != "" && cl.protocol != up.Name() {
+		ds.reject(f, xprotocol.StatusNoRoute, fmt.Sprintf("cluster %s speaks %s, request is %s", cl.name, cl.protocol, up.Name()))
+		return
+	}
+	oneway := f.Kind() == xprotocol.KindOneway
+	if !oneway && ds.inflight >= ds.l.cfg.MaxRequestsPerConnection {
+		ds.reject(f, xprotocol.StatusOverload, "too many requests in flight on this connection")
+		return
+	}
+	rt.requests.Inc()
+	h, hi := cl.pick(ds.conn.Loop().Now().UnixNano())
+	u := ds.ls.pool(cl, hi, h, up).get()
+	if oneway {
+		if err := u.send(f); err != nil {
+			ds.l.log.Warn("forward oneway", "err", err)
+		}
+		f.Release()
+		return
+	}
+	id := u.allocID()
+	if id == 0 {
+		ds.reject(f, xprotocol.StatusOverload, "upstream connection has no free stream id")
+		return
+	}
+	p := ds.ls.newPending()
+	p.ds, p.up, p.req, p.origID, p.upID = ds, u, f, f.StreamID(), id
+	f.SetStreamID(id)
+	if err := u.send(f); err != nil {
+		ds.l.log.Warn("forward request", "err", err)
+		p.fail(xprotocol.StatusServerError, "gateway could not encode the request")
+		return
+	}
+	u.inflight[id] = p
+	ds.inflight++
+	timeout := cl.requestTimeout
+	if t := f.Timeout(); t > 0 && t < timeout {
+		timeout = t // the caller gives up sooner: so do we
+	}
+	ds.conn.Loop().AfterFunc(&p.timer, timeout)
+}
+
+// finish ends one forwarded request: it relays resp, or builds an error
+// reply with status st when resp is nil, and releases both frames.
+func (ds *downstream) finish(req, resp xprotocol.Frame, st xprotocol.Status, msg string) {
+	ds.inflight--
+	if resp == nil && !ds.closed {
+		ds.l.replies.inc(st)
+		resp = ds.proto.ErrorReply(req, st, msg)
+	}
+	if resp != nil {
+		if !ds.closed {
+			ds.write(resp)
+		}
+		resp.Release()
+	}
+	req.Release()
+	if ds.inflight == 0 && ds.l.draining.Load() {
+		ds.conn.Close(nil)
+	}
+}
+
+// reject answers a request the gateway will not forward.
+func (ds *downstream) reject(req xprotocol.Frame, st xprotocol.Status, msg string) {
+	ds.l.replies.inc(st)
+	if r := ds.proto.ErrorReply(req, st, msg); r != nil {
+		ds.write(r)
+		r.Release()
+	}
+	req.Release()
+}
+
+func (ds *downstream) write(f xprotocol.Frame) {
+	buf, err := ds.sess.Encode(ds.conn.Buffer(), f)
+	if err != nil {
+		ds.l.log.Warn("encode to client", "remote", ds.conn.RemoteAddr(), "err", err)
+		return
+	}
+	ds.conn.SetBuffer(buf)
+}
+
+// OnClose implements transport.Handler. Requests still in flight stay in
+// their upstream's table until answered or timed out; their replies are
+// then dropped.
+func (ds *downstream) OnClose(c *transport.Conn, err error) {
+	ds.closed = true
+	ds.conn.Loop().Stop(&ds.detectT)
+	ds.l.connsActive.Dec()
+	if err != nil && err != transport.ErrClosed {
+		ds.l.log.Debug("client connection closed", "remote", c.RemoteAddr(), "err", err)
+	}
+}
+
+func noRouteMessage(f xprotocol.Frame) string {
+	return fmt.Sprintf("no route for service=%q method=%q", f.Key(xprotocol.KeyService), f.Key(xprotocol.KeyMethod))
+}
+

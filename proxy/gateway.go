@@ -1,0 +1,193 @@
+// Package proxy is Xgate's protocol-agnostic engine: listeners with protocol
+// detection, routing, clusters with load balancing and passive health,
+// multiplexed upstream pools on the client's event loop, and the admin API.
+// Nothing here names a concrete protocol; codecs come from the registry.
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/xprotocol"
+)
+
+// Options are the gateway's process-level dependencies.
+type Options struct {
+	// Registry supplies the protocols; nil means xprotocol.Default.
+	Registry *xprotocol.Registry
+	// Logger receives the gateway's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Gateway runs the listeners and admin server of one configuration.
+type Gateway struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	m         *metrics
+	listeners []*listener
+	clusters  []*cluster
+	admin     *http.Server
+	adminLn   net.Listener
+	adminDone chan struct{}
+	ready     atomic.Bool
+}
+
+// New builds a gateway from a validated configuration without binding any
+// port.
+func New(cfg *config.Config, opts Options) (*Gateway, error) {
+	reg := opts.Registry
+	if reg == nil {
+		reg = xprotocol.Default
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	g := &Gateway{cfg: cfg, log: log, m: newMetrics()}
+	byName := make(map[string]*cluster, len(cfg.Clusters))
+	for i, cc := range cfg.Clusters {
+		if cc.Protocol != "" {
+			if _, ok := reg.Lookup(cc.Protocol); !ok {
+				return nil, fmt.Errorf("cluster %s: protocol %q is not registered", cc.Name, cc.Protocol)
+			}
+		}
+		cl := newCluster(i, cc, g.m)
+		g.clusters = append(g.clusters, cl)
+		byName[cc.Name] = cl
+	}
+	for _, lc := range cfg.Listeners {
+		for _, r := range lc.Routes {
+			if byName[r.Cluster] == nil {
+				return nil, fmt.Errorf("listener %s: route to unknown cluster %q", lc.Name, r.Cluster)
+			}
+		}
+		l, err := newListener(lc, reg, byName, g.m, log)
+		if err != nil {
+			return nil, err
+		}
+		g.listeners = append(g.listeners, l)
+	}
+	return g, nil
+}
+
+// Start binds the admin server and every listener. On error, whatever was
+// started is stopped again.
+func (g *Gateway) Start() error {
+	if !g.cfg.Admin.Disabled {
+		if err := g.startAdmin(); err != nil {
+			return err
+		}
+	}
+	for _, l := range g.listeners {
+		if err := l.start(); err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = g.stop(ctx)
+			return err
+		}
+		g.log.Info("listening", "listener", l.cfg.Name, "address", l.cfg.Address, "protocols", l.cfg.Protocols)
+	}
+	g.ready.Store(true)
+	return nil
+}
+
+// AdminAddr returns the admin server's bound address ("" when disabled).
+func (g *Gateway) AdminAddr() string {
+	if g.adminLn == nil {
+		return ""
+	}
+	return g.adminLn.Addr().String()
+}
+
+func (g *Gateway) startAdmin() error {
+	ln, err := net.Listen("tcp", g.cfg.Admin.Address)
+	if err != nil {
+		return fmt.Errorf("admin: listen on %s: %w", g.cfg.Admin.Address, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, _ *http.Request) {
+		if !g.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g.m.reg, promhttp.HandlerOpts{}))
+	g.adminLn = ln
+	g.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	g.adminDone = make(chan struct{})
+	go func() {
+		defer close(g.adminDone)
+		if err := g.admin.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			g.log.Error("admin server", "err", err)
+		}
+	}()
+	g.log.Info("admin listening", "address", ln.Addr().String())
+	return nil
+}
+
+// Shutdown stops accepting connections, lets requests in flight finish until
+// ctx is done, then closes everything.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.ready.Store(false)
+	for _, l := range g.listeners {
+		if l.server != nil {
+			l.drain()
+		}
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		open := 0
+		for _, l := range g.listeners {
+			if l.server != nil {
+				open += l.server.Conns()
+			}
+		}
+		if open == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			g.log.Warn("shutdown deadline reached with connections open", "connections", open)
+			break wait
+		case <-tick.C:
+		}
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return g.stop(stopCtx)
+}
+
+func (g *Gateway) stop(ctx context.Context) error {
+	var errs []error
+	for _, l := range g.listeners {
+		if l.server != nil {
+			if err := l.server.Stop(ctx); err != nil {
+				errs = append(errs, err)
+			}
+			l.server = nil
+		}
+	}
+	if g.admin != nil {
+		if err := g.admin.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("admin: %w", err))
+		}
+		<-g.adminDone
+		g.admin = nil
+	}
+	return errors.Join(errs...)
+}

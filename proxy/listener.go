@@ -1,0 +1,117 @@
+package proxy
+
+import (
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xgate/xgate/detect"
+	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/transport"
+	"github.com/xgate/xgate/xprotocol"
+)
+
+// listener is one configured port: its detector, router and server.
+type listener struct {
+	cfg      config.Listener
+	log      *slog.Logger
+	m        *metrics
+	detector *detect.Detector
+	router   *router
+	server   *transport.Server
+	draining atomic.Bool
+
+	connsTotal    prometheus.Counter
+	connsActive   prometheus.Gauge
+	detectMatched map[string]prometheus.Counter // read-only after construction
+	detectNoMatch prometheus.Counter
+	detectTimeout prometheus.Counter
+	replies       *statusCounters
+}
+
+func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[string]*cluster, m *metrics, log *slog.Logger) (*listener, error) {
+	var protos []xprotocol.Protocol
+	if len(cfg.Protocols) == 0 || (len(cfg.Protocols) == 1 && cfg.Protocols[0] == config.Auto) {
+		protos = reg.List()
+	} else {
+		for _, name := range cfg.Protocols {
+			p, ok := reg.Lookup(name)
+			if !ok {
+				return nil, fmt.Errorf("listener %s: protocol %q is not registered", cfg.Name, name)
+			}
+			protos = append(protos, p)
+		}
+	}
+	if len(protos) == 0 {
+		return nil, fmt.Errorf("listener %s: no protocols registered", cfg.Name)
+	}
+	l := &listener{
+		cfg:           cfg,
+		log:           log.With("listener", cfg.Name),
+		m:             m,
+		detector:      detect.New(protos, cfg.DetectPeekBytes),
+		router:        newRouter(cfg.Name, cfg.Routes, clusters, m),
+		connsTotal:    m.connsTotal.WithLabelValues(cfg.Name),
+		connsActive:   m.connsActive.WithLabelValues(cfg.Name),
+		detectMatched: make(map[string]prometheus.Counter, len(protos)),
+		detectNoMatch: m.detect.WithLabelValues(cfg.Name, "no_match", ""),
+		detectTimeout: m.detect.WithLabelValues(cfg.Name, "timeout", ""),
+		replies:       m.statusCounters(m.localReplies, cfg.Name),
+	}
+	for _, p := range protos {
+		l.detectMatched[p.Name()] = m.detect.WithLabelValues(cfg.Name, "matched", p.Name())
+	}
+	return l, nil
+}
+
+// start binds the listener's port.
+func (l *listener) start() error {
+	refused := l.m.connsRefused
+	s, err := transport.Listen(transport.ServerOptions{
+		Address:      l.cfg.Address,
+		Loops:        l.cfg.EventLoops,
+		MaxConns:     l.cfg.MaxConnections,
+		InboundLimit: l.cfg.MaxFrameSize + 1<<20,
+		Accept:       l.accept,
+		OnRefused:    func(reason string) { refused.WithLabelValues(l.cfg.Name, reason).Inc() },
+		Logger:       l.log,
+	})
+	if err != nil {
+		return fmt.Errorf("listener %s: %w", l.cfg.Name, err)
+	}
+	l.server = s
+	return nil
+}
+
+func (l *listener) accept(c *transport.Conn) transport.Handler {
+	if l.draining.Load() {
+		l.m.connsRefused.WithLabelValues(l.cfg.Name, "draining").Inc()
+		return nil
+	}
+	l.connsTotal.Inc()
+	ds := &downstream{l: l, conn: c}
+	c.Value = ds
+	return ds
+}
+
+// drain stops accepting and closes every client connection with nothing in
+// flight; the rest close as their last reply is written.
+func (l *listener) drain() {
+	l.draining.Store(true)
+	for _, loop := range l.server.Loops() {
+		loop.Execute(func() {
+			loop.Each(func(c *transport.Conn) {
+				if ds, ok := c.Value.(*downstream); ok && ds.inflight == 0 {
+					c.Close(nil)
+				}
+			})
+		})
+	}
+}
+
+func (l *listener) decodeError(protocol, side string, err error) {
+	l.m.decodeErrors.WithLabelValues(l.cfg.Name, protocol, side, xprotocol.ErrorKind(err)).Inc()
+	l.log.Debug("decode error", "protocol", protocol, "side", side, "err", err)
+}
