@@ -22,6 +22,7 @@ type wheel struct {
 	tick  time.Duration
 	slots []Timer // sentinel heads of circular lists
 	pos   int
+	due   Timer // sentinel of the timers firing in the current advance
 }
 
 func newWheel(tick time.Duration, nslots int) *wheel {
@@ -65,28 +66,28 @@ func (w *wheel) remove(t *Timer) {
 func (w *wheel) advance() {
 	w.pos = (w.pos + 1) % len(w.slots)
 	h := &w.slots[w.pos]
-	// Detach the due timers first: a Fire may re-arm timers into this slot.
+	// Move the due timers to the due list first: a Fire may re-arm timers
+	// into this slot. They stay armed there, so a Fire that stops or re-arms
+	// another due timer takes it off the due list and it does not fire now.
 	// They fire in the order they were armed.
-	var due, last *Timer
+	due := &w.due
+	due.prev, due.next = due, due
 	for t := h.next; t != h; {
 		next := t.next
 		if t.rounds > 0 {
 			t.rounds--
 		} else {
-			w.remove(t)
-			if last == nil {
-				due = t
-			} else {
-				last.next = t
-			}
-			last = t
+			t.prev.next = t.next
+			t.next.prev = t.prev
+			t.prev, t.next = due.prev, due
+			due.prev.next = t
+			due.prev = t
 		}
 		t = next
 	}
-	for due != nil {
-		t := due
-		due = t.next
-		t.next = nil
+	for due.next != due {
+		t := due.next
+		w.remove(t)
 		if t.Fire != nil {
 			t.Fire()
 		}

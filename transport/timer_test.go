@@ -72,3 +72,44 @@ func TestWheelArmAllocatesNothing(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// A Fire that stops or re-arms another timer due in the same tick must be
+// obeyed: the other timer must not fire now, and the wheel must stay intact.
+func TestWheelFireStopsOrRearmsAnotherDueTimer(t *testing.T) {
+	w := newWheel(time.Millisecond, 8)
+	var fired []string
+	var a, b, c, d Timer
+	a.Fire = func() {
+		fired = append(fired, "a")
+		w.remove(&b)                  // b is due in this very tick
+		w.add(&c, 3*time.Millisecond) // so is c: move it later
+	}
+	b.Fire = func() { fired = append(fired, "b") }
+	c.Fire = func() { fired = append(fired, "c") }
+	d.Fire = func() { fired = append(fired, "d") }
+	w.add(&a, time.Millisecond)
+	w.add(&b, time.Millisecond)
+	w.add(&c, time.Millisecond)
+	w.add(&d, time.Millisecond)
+	w.advance()
+	assert.Equal(t, []string{"a", "d"}, fired, "stopped or re-armed timers fired")
+	assert.False(t, b.Armed())
+	assert.True(t, c.Armed())
+	w.advance()
+	w.advance()
+	assert.Equal(t, []string{"a", "d"}, fired)
+	w.advance()
+	assert.Equal(t, []string{"a", "d", "c"}, fired)
+	assert.False(t, c.Armed())
+	// The wheel is still usable everywhere.
+	for i := range 16 {
+		var x Timer
+		n := 0
+		x.Fire = func() { n++ }
+		w.add(&x, time.Duration(i+1)*time.Millisecond)
+		for range i + 1 {
+			w.advance()
+		}
+		assert.Equal(t, 1, n, "timer %d", i)
+	}
+}

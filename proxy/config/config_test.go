@@ -221,3 +221,47 @@ func TestLoadMissingFile(t *testing.T) {
 	assert.True(t, errors.Is(err, fs.ErrNotExist), "got %v", err)
 	assert.Contains(t, err.Error(), "nope.yaml")
 }
+
+// TestParseDesignExample keeps the example of DESIGN.md's "Configuration
+// contract" valid (plus the two clusters it names without defining): the
+// YAML shape is a public interface.
+func TestParseDesignExample(t *testing.T) {
+	c, err := Parse([]byte(`
+admin:
+  address: 127.0.0.1:9901        # /healthz, /metrics (Prometheus), /config, /clusters
+listeners:
+  - name: edge
+    address: 127.0.0.1:2045
+    protocols: [auto]            # auto = detect among all registered; or a list, e.g. [bolt, dubbo]
+    routes:
+      - match: {service: com.example.EchoService, method: echo}
+        cluster: echo-bolt
+      - match: {path_prefix: /api/, headers: {x-env: canary}}
+        cluster: canary
+      - match: {}                # catch-all
+        cluster: default
+clusters:
+  - name: echo-bolt
+    protocol: bolt               # upstream protocol; omitted = same as the downstream request
+    lb: round_robin              # round_robin | random | least_request | ring_hash | maglev | weighted
+    endpoints: [127.0.0.1:12200, 127.0.0.1:12201]
+  - {name: canary, endpoints: [127.0.0.1:12300]}
+  - {name: default, endpoints: [127.0.0.1:12400]}
+`), testProtocols)
+	require.NoError(t, err)
+	assert.Equal(t, RouteMatch{PathPrefix: "/api/", Headers: map[string]string{"x-env": "canary"}}, c.Listeners[0].Routes[1].Match)
+}
+
+func TestParseFreePorts(t *testing.T) {
+	// Port 0 (pick a free port) is allowed on listeners and admin, and two
+	// such listeners do not clash.
+	c, err := Parse([]byte(`
+admin: {address: "127.0.0.1:0"}
+listeners:
+  - {name: a, address: "127.0.0.1:0", routes: [{cluster: up}]}
+  - {name: b, address: "127.0.0.1:0", routes: [{cluster: up}]}
+clusters: [{name: up, endpoints: ["127.0.0.1:1"]}]
+`), testProtocols)
+	require.NoError(t, err)
+	assert.Len(t, c.Listeners, 2)
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -36,6 +37,9 @@ var elementDefaults = map[reflect.Type]func() reflect.Value{
 // readDocument parses data as exactly one YAML document and returns its
 // root value.
 func readDocument(data []byte) (*yaml.Node, *FieldError) {
+	if ferr := checkText(data); ferr != nil {
+		return nil, ferr
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -80,24 +84,85 @@ func emptyError() *FieldError {
 }
 
 // yamlLine picks the line out of the yaml.v3 parser's "yaml: line N: ..."
-// messages; a few parser messages carry no line.
+// messages.
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// unknownAnchor is the one composer message that names no line.
+var unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+
+// parserProblems are the messages of yaml.v3's parser, as opposed to its
+// scanner. For these, v3.0.1 prints the line 0-based: it is the line where
+// the enclosing collection starts, or the problem's own line when that
+// collection starts on the first line. Scanner messages are 1-based.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"found undefined tag handle":             true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+}
+
+// syntaxError turns a yaml.v3 parse error into a FieldError with the right
+// line. data has passed checkText, so reader errors (bad UTF-8, control
+// characters), the only ones the parser cannot place, do not occur here.
 func syntaxError(err error, data []byte) *FieldError {
 	msg := err.Error()
-	line := 0
+	line := 1 // the parser omits the line when every mark it has is on line 1
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+		if parserProblems[msg] {
+			line++
+		}
+	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		line = lineOf(data, []byte("*"+m[1]))
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	if line > 0 && strings.Contains(msg, "cannot start any token") {
+	if strings.Contains(msg, "cannot start any token") {
 		if lines := bytes.Split(data, []byte("\n")); line <= len(lines) && bytes.ContainsRune(lines[line-1], '\t') {
 			msg += " (a tab: YAML indentation must use spaces)"
 		}
 	}
 	return &FieldError{Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// lineOf returns the 1-based line of the first occurrence of sub in data,
+// or 0.
+func lineOf(data, sub []byte) int {
+	i := bytes.Index(data, sub)
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}
+
+// checkText refuses what the YAML reader refuses without saying where:
+// invalid UTF-8 and control characters other than tab, LF and CR (YAML 1.2
+// section 5.1).
+func checkText(data []byte) *FieldError {
+	line := 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return &FieldError{Line: line, Msg: fmt.Sprintf("invalid YAML: byte 0x%02x is not valid UTF-8", data[i])}
+		case r == '\n':
+			line++
+		case r == '\t' || r == '\r' || r == '\u0085' || r == '\ufeff':
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0xfffe || r == 0xffff:
+			return &FieldError{Line: line, Msg: fmt.Sprintf("invalid YAML: control character %U is not allowed", r)}
+		}
+		i += size
+	}
+	return nil
 }
 
 // decoder walks a yaml.Node tree into a Go value by its yaml tags. It does

@@ -1,0 +1,51 @@
+# Xgate — common tasks. `make demo` and `make test` are the two a newcomer needs.
+GO           ?= go
+BIN          := bin
+STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.6.1
+FUZZTIME     ?= 5s
+# Fuzz targets live in ./fuzz; each runs for FUZZTIME in fuzz-smoke.
+FUZZ_TARGETS  = $(shell $(GO) test -list '^Fuzz' ./fuzz | grep '^Fuzz')
+
+.PHONY: all build test unit lint demo bench fuzz-smoke fuzz clean
+
+all: build
+
+## build: compile the xgate binary into bin/
+build:
+	$(GO) build -o $(BIN)/xgate ./cmd/xgate
+
+## test: lint, every test under the race detector, and a short run of every fuzz target
+test: lint unit fuzz-smoke
+
+## unit: every package's tests with -race (includes the end-to-end gateway tests)
+unit:
+	$(GO) test -race -count=1 -timeout 10m ./...
+
+## lint: gofmt, go vet and staticcheck must be clean
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## demo: gateway + sample backends, real requests through one port, then stop
+demo: build
+	$(GO) run ./examples/demo -xgate $(BIN)/xgate -c examples/demo.yaml
+
+## bench: codec and transport micro-benchmarks (ns/op, B/op, allocs/op)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./codecs/... ./transport/... ./detect/...
+
+## fuzz-smoke: every fuzz target for FUZZTIME (CI)
+fuzz-smoke:
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$t ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
+	done
+
+## fuzz: every fuzz target for 10 minutes (for humans; FUZZTIME=1h make fuzz for longer)
+fuzz:
+	$(MAKE) fuzz-smoke FUZZTIME=$${FUZZTIME:-10m}
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,100 @@
+package bolt_test
+
+import (
+	"testing"
+
+	"github.com/xgate/xgate/codecs/bolt"
+	"github.com/xgate/xgate/xprotocol"
+)
+
+func benchDecode(b *testing.B, src []byte) {
+	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{})
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		f, _, err := sess.Decode(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Release()
+	}
+}
+
+// BenchmarkDecodeRequest: Decode + Release of a SOFARPC-like request
+// (12 headers, 512-byte body).
+func BenchmarkDecodeRequest(b *testing.B) { benchDecode(b, typicalRequest()) }
+
+// BenchmarkDecodeResponse: Decode + Release of a 512-byte response.
+func BenchmarkDecodeResponse(b *testing.B) { benchDecode(b, typicalResponse()) }
+
+// BenchmarkForward is the proxy's hot path: Decode, read the routing keys,
+// renumber, Encode into a reused buffer, Release.
+func BenchmarkForward(b *testing.B) {
+	src := typicalRequest()
+	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{})
+	dst := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	var id uint64
+	for b.Loop() {
+		f, _, err := sess.Decode(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = f.Key(xprotocol.KeyService)
+		_ = f.Key(xprotocol.KeyMethod)
+		id++
+		f.SetStreamID(id)
+		if dst, err = sess.Encode(dst[:0], f); err != nil {
+			b.Fatal(err)
+		}
+		f.Release()
+	}
+}
+
+// BenchmarkEncodeEdited: Decode, Set a header, re-serializing Encode, Release.
+func BenchmarkEncodeEdited(b *testing.B) {
+	src := typicalRequest()
+	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{})
+	dst := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		f, _, err := sess.Decode(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Header().Set("service", "com.example.Other:1.0")
+		if dst, err = sess.Encode(dst[:0], f); err != nil {
+			b.Fatal(err)
+		}
+		f.Release()
+	}
+}
+
+// BenchmarkHeaderGet: an in-place lookup of the last of 12 headers.
+func BenchmarkHeaderGet(b *testing.B) {
+	f, _, err := bolt.Decode(typicalRequest(), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Release()
+	h := f.Header()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := h.Get("rpc_trace_context.sysPenAttrs"); !ok {
+			b.Fatal("missing")
+		}
+	}
+}
+
+// BenchmarkMatch: protocol detection on a 4-byte prefix.
+func BenchmarkMatch(b *testing.B) {
+	p := typicalRequest()[:4]
+	b.ReportAllocs()
+	for b.Loop() {
+		if bolt.Proto.Match(p) != xprotocol.MatchYes {
+			b.Fatal("no match")
+		}
+	}
+}
