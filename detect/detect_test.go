@@ -41,7 +41,6 @@ type neverSure struct{ magicProto }
 
 func (neverSure) Match([]byte) xprotocol.MatchResult { return xprotocol.MatchNeedMore }
 
-
 func TestDetectOrderAndPrefixes(t *testing.T) {
 	long := magicProto{name: "long", magic: []byte("ABCDEF")}
 	short := magicProto{name: "short", magic: []byte("AB")}

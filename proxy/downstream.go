@@ -210,4 +210,3 @@ func (ds *downstream) OnClose(c *transport.Conn, err error) {
 func noRouteMessage(f xprotocol.Frame) string {
 	return fmt.Sprintf("no route for service=%q method=%q", f.Key(xprotocol.KeyService), f.Key(xprotocol.KeyMethod))
 }
-

@@ -41,20 +41,21 @@ type Conn struct {
 	// Value holds the owner's per-connection state.
 	Value any
 
-	gc       gnet.Conn
-	loop     *Loop
-	server   *Server // nil for dialled connections
-	handler  Handler
-	state    connState
-	out      []byte // batched writes, flushed at the end of the callback
-	queued   bool   // in loop.dirty
-	paused   bool   // reading paused by back-pressure
-	closeErr error
-	remote   string
-	lastIO   time.Time
-	idle     time.Duration
-	idleT    Timer
-	dialed   bool
+	gc        gnet.Conn
+	loop      *Loop
+	server    *Server // nil for dialled connections
+	handler   Handler
+	state     connState
+	out       []byte // batched writes, flushed at the end of the callback
+	queued    bool   // in loop.dirty
+	paused    bool   // reading paused by back-pressure
+	closeErr  error
+	lingerEnd time.Time // a closing conn with pending writes waits until then
+	remote    string
+	lastIO    time.Time
+	idle      time.Duration
+	idleT     Timer
+	dialed    bool
 
 	prev, next *Conn // loop.conns membership
 }
@@ -143,7 +144,7 @@ func (c *Conn) SetIdleTimeout(d time.Duration) {
 		c.idleT.Fire = c.checkIdle
 	}
 	c.lastIO = c.loop.Now()
-	c.loop.wheel.add(&c.idleT, d)
+	c.loop.arm(&c.idleT, d)
 }
 
 // ErrIdleTimeout is the error OnClose receives for a connection closed for
@@ -159,7 +160,7 @@ func (c *Conn) checkIdle() {
 		c.Close(ErrIdleTimeout)
 		return
 	}
-	c.loop.wheel.add(&c.idleT, c.idle-quiet)
+	c.loop.arm(&c.idleT, c.idle-quiet)
 }
 
 // ResumeReading offers buffered inbound bytes to the handler again, e.g.

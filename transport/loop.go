@@ -25,6 +25,7 @@ type Loop struct {
 	dirty     []*Conn // connections with pending writes
 	closing   []*Conn // connections to close at the end of the callback
 	paused    []*Conn // connections not read because their peer is not reading
+	draining  []*Conn // closed connections whose pending writes gnet still holds
 	finishing bool
 	conns     Conn // sentinel of the list of accepted and dialled connections
 	tickTask  gnet.RunnableFunc
@@ -45,7 +46,17 @@ func newLoop(s *Server, el gnet.EventLoop) *Loop {
 func (l *Loop) Now() time.Time { return l.now }
 
 // AfterFunc arms t (whose Fire must be set) to fire after d on this loop.
-func (l *Loop) AfterFunc(t *Timer, d time.Duration) { l.wheel.add(t, d) }
+func (l *Loop) AfterFunc(t *Timer, d time.Duration) { l.arm(t, d) }
+
+// arm schedules t no earlier than d after Now. The wheel counts ticks from
+// lastTick, which trails Now by up to a tick (more when the loop is busy);
+// that lag is added so the timer cannot fire early.
+func (l *Loop) arm(t *Timer, d time.Duration) {
+	if lag := l.now.Sub(l.lastTick); lag > 0 {
+		d += lag
+	}
+	l.wheel.add(t, d)
+}
 
 // Stop disarms t.
 func (l *Loop) Stop(t *Timer) { l.wheel.remove(t) }
@@ -159,6 +170,22 @@ func (l *Loop) tick() {
 		clear(l.paused[len(kept):])
 		l.paused = kept
 	}
+	if len(l.draining) > 0 {
+		// Closing a connection runs OnClose, which may close others and so
+		// append to l.draining: work on a detached list.
+		list := l.draining
+		l.draining = nil
+		for _, c := range list {
+			switch {
+			case c.state != stateClosing || c.gc == nil:
+				// gone meanwhile (peer closed, write error, shutdown)
+			case c.gc.OutboundBuffered() == 0 || !l.now.Before(c.lingerEnd):
+				_ = l.el.Close(c.gc)
+			default:
+				l.draining = append(l.draining, c)
+			}
+		}
+	}
 	l.finish(nil)
 }
 
@@ -205,6 +232,11 @@ func (l *Loop) finish(current gnet.Conn) gnet.Action {
 				c.state = stateClosed
 				c.out = nil
 				c.handler.OnClose(c, c.closeErr)
+			case c.gc.OutboundBuffered() > 0 && c.lingers():
+				// gnet drops what is still in its outbound buffer when it
+				// closes; close once the peer has taken it (see tick).
+				c.lingerEnd = l.now.Add(closeLinger)
+				l.draining = append(l.draining, c)
 			case c.gc == current:
 				action = gnet.Close
 			default:
@@ -215,6 +247,17 @@ func (l *Loop) finish(current gnet.Conn) gnet.Action {
 	}
 	return action
 }
+
+// lingers reports whether a closing connection waits for its peer to take
+// its pending writes: not when the transport closes it for the peer's own
+// fault (not reading its replies, idle, over the inbound limit).
+func (c *Conn) lingers() bool {
+	return !c.paused && c.closeErr != ErrInboundLimit && c.closeErr != ErrIdleTimeout
+}
+
+// closeLinger bounds how long a closed connection waits for its peer to
+// take the pending writes before it is closed anyway.
+const closeLinger = 10 * time.Second
 
 // maxRetainedOut bounds the write buffer kept between callbacks per
 // connection; a larger one (after a big frame) is dropped after its flush.

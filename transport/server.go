@@ -83,6 +83,9 @@ func Listen(opts ServerOptions) (*Server, error) {
 		gnet.WithNumEventLoop(opts.Loops),
 		gnet.WithTicker(true),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		// gnet leaves SO_REUSEADDR off: a restart on the same address would
+		// fail while the old connections linger in FIN_WAIT/TIME_WAIT.
+		gnet.WithReuseAddr(true),
 		gnet.WithLogger(gnetLogger{l: opts.Logger}),
 	}
 	go func() { s.done <- gnet.Run(h, "tcp://"+opts.Address, gopts...) }()
@@ -173,7 +176,9 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	s := h.s
 	l := s.loopFor(gc.EventLoop())
 	l.now = time.Now()
-	if s.count.Load() >= int64(s.opts.MaxConns) {
+	// Reserve the slot first: loops accept concurrently.
+	if s.count.Add(1) > int64(s.opts.MaxConns) {
+		s.count.Add(-1)
 		if s.opts.OnRefused != nil {
 			s.opts.OnRefused("max_connections")
 		}
@@ -182,9 +187,9 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c := &Conn{gc: gc, loop: l, server: s, state: stateOpen, remote: remoteString(gc.RemoteAddr()), lastIO: l.now}
 	c.handler = s.opts.Accept(c)
 	if c.handler == nil {
+		s.count.Add(-1)
 		return nil, gnet.Close
 	}
-	s.count.Add(1)
 	gc.SetContext(c)
 	l.link(c)
 	c.handler.OnOpen(c)

@@ -704,7 +704,7 @@ func TestTimers(t *testing.T) {
 		data: func(c *Conn, p []byte) int {
 			switch string(p) {
 			case "arm":
-				g, at := goid(), time.Now()
+				g, at := goid(), c.Loop().Now() // the loop clock AfterFunc counts from
 				tm := &Timer{}
 				tm.Fire = func() {
 					fires <- fired{g, goid(), time.Since(at)}

@@ -11,7 +11,8 @@ import (
 // from Decode, Build or a constructor, and go back with Release.
 //
 // Slices returned by ClassName, Content, Body, Key and the header view alias
-// the frame's bytes: they are valid until Release.
+// the frame's bytes: they are valid until Release. Like the connection that
+// carries it, a Frame is used by one goroutine at a time.
 type Frame struct {
 	bufp *[]byte // the wire bytes, from the buffer pool
 	lay  *layout

@@ -21,9 +21,11 @@ func init() { xprotocol.Register(Proto) }
 // Name returns "bolt".
 func (Protocol) Name() string { return Name }
 
-// Match accepts a prefix that starts with the Bolt v1 proto byte and whose
-// type and cmdcode, as far as present, are defined values. It looks at most
-// at the first 4 bytes and does not allocate.
+// Match accepts a prefix that starts with the Bolt v1 proto byte followed by
+// a defined type and cmdcode. It answers MatchNeedMore until those 4 bytes
+// are there, so its answer never changes as more bytes arrive (a lone 0x01
+// could still turn out to be something else). It looks at most at the first
+// 4 bytes and does not allocate.
 func (Protocol) Match(prefix []byte) xprotocol.MatchResult {
 	if len(prefix) == 0 {
 		return xprotocol.MatchNeedMore
@@ -38,7 +40,10 @@ func (Protocol) Match(prefix []byte) xprotocol.MatchResult {
 	if len(prefix) > lay.codeOff && prefix[lay.codeOff] != 0 {
 		return xprotocol.MatchNo // every defined cmdcode is below 256
 	}
-	if len(prefix) > lay.codeOff+1 && !CmdCode(binary.BigEndian.Uint16(prefix[lay.codeOff:])).valid() {
+	if len(prefix) <= lay.codeOff+1 {
+		return xprotocol.MatchNeedMore
+	}
+	if !CmdCode(binary.BigEndian.Uint16(prefix[lay.codeOff:])).valid() {
 		return xprotocol.MatchNo
 	}
 	return xprotocol.MatchYes

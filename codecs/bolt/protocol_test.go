@@ -28,12 +28,15 @@ func TestMatch(t *testing.T) {
 	}{
 		{nil, xprotocol.MatchNeedMore},
 		{[]byte{}, xprotocol.MatchNeedMore},
-		{[]byte{0x01}, xprotocol.MatchYes},
-		{[]byte{0x01, 0x00}, xprotocol.MatchYes},
-		{[]byte{0x01, 0x01}, xprotocol.MatchYes},
-		{[]byte{0x01, 0x02}, xprotocol.MatchYes},
+		// Until type and cmdcode are both in, a valid-so-far prefix needs
+		// more bytes (so the answer never flips as bytes arrive); an
+		// invalid byte is refused at once.
+		{[]byte{0x01}, xprotocol.MatchNeedMore},
+		{[]byte{0x01, 0x00}, xprotocol.MatchNeedMore},
+		{[]byte{0x01, 0x01}, xprotocol.MatchNeedMore},
+		{[]byte{0x01, 0x02}, xprotocol.MatchNeedMore},
 		{[]byte{0x01, 0x03}, xprotocol.MatchNo},
-		{[]byte{0x01, 0x01, 0x00}, xprotocol.MatchYes},
+		{[]byte{0x01, 0x01, 0x00}, xprotocol.MatchNeedMore},
 		{[]byte{0x01, 0x01, 0x01}, xprotocol.MatchNo},
 		{[]byte{0x01, 0x01, 0x00, 0x00}, xprotocol.MatchYes},
 		{[]byte{0x01, 0x01, 0x00, 0x01}, xprotocol.MatchYes},
@@ -50,7 +53,12 @@ func TestMatch(t *testing.T) {
 		assert.Equal(t, tc.want, bolt.Proto.Match(tc.in), "% x", tc.in)
 	}
 	for _, c := range goldenCases() {
-		assert.Equal(t, xprotocol.MatchYes, bolt.Proto.Match(c.wire.bytes()), c.name)
+		b := c.wire.bytes()
+		assert.Equal(t, xprotocol.MatchYes, bolt.Proto.Match(b), c.name)
+		// The answer is stable: every prefix says NeedMore or Yes, never No.
+		for i := range 4 {
+			assert.NotEqual(t, xprotocol.MatchNo, bolt.Proto.Match(b[:i]), "%s prefix %d", c.name, i)
+		}
 	}
 }
 

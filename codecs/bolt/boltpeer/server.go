@@ -27,13 +27,13 @@ type ServerOptions struct {
 // Server is a Bolt echo server: it answers each request with its content,
 // prefixed by nothing, class "java.lang.String", and a "server" header.
 type Server struct {
-	ln       net.Listener
-	opts     ServerOptions
+	ln        net.Listener
+	opts      ServerOptions
 	requests  atomic.Int64
 	reordered atomic.Int64
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	conns     map[net.Conn]struct{}
 }
 
 // Serve starts an echo server on ln.

@@ -1,0 +1,66 @@
+package fuzz
+
+import (
+	"testing"
+
+	_ "github.com/xgate/xgate/codecs/all"
+	"github.com/xgate/xgate/detect"
+	"github.com/xgate/xgate/xprotocol"
+)
+
+// FuzzDetect feeds arbitrary first bytes to a detector over every registered
+// protocol. It must never panic, must be deterministic, must agree with the
+// chosen protocol's own matcher, and must give the same final answer however
+// the bytes were split across reads.
+func FuzzDetect(f *testing.F) {
+	f.Add([]byte{0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1})
+	f.Add([]byte{0x01})
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	f.Add([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
+	f.Add([]byte{0xda, 0xbb, 0xc2, 0x00})
+	f.Add([]byte{0x80, 0x01, 0x00, 0x01})
+	f.Add([]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01})
+	f.Add([]byte{})
+	d := detect.New(xprotocol.List(), 64)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		p, res := d.Detect(in)
+		p2, res2 := d.Detect(in)
+		if res != res2 || p != p2 {
+			t.Fatalf("non-deterministic: %v/%v then %v/%v", p, res, p2, res2)
+		}
+		switch res {
+		case xprotocol.MatchYes:
+			if p == nil {
+				t.Fatal("MatchYes without a protocol")
+			}
+			peek := in
+			if len(peek) > d.PeekBytes() {
+				peek = peek[:d.PeekBytes()]
+			}
+			if p.Match(peek) != xprotocol.MatchYes {
+				t.Fatalf("%s chosen but its matcher does not say yes", p.Name())
+			}
+		case xprotocol.MatchNo, xprotocol.MatchNeedMore:
+			if p != nil {
+				t.Fatalf("result %v with protocol %s", res, p.Name())
+			}
+		default:
+			t.Fatalf("unknown result %v", res)
+		}
+		if len(in) >= d.PeekBytes() && res == xprotocol.MatchNeedMore {
+			t.Fatal("asked for more bytes beyond the peek bound")
+		}
+		// Reads arrive in pieces: the first definite answer over growing
+		// prefixes is the answer for the whole input.
+		for i := 0; i <= len(in); i++ {
+			pp, r := d.Detect(in[:i])
+			if r == xprotocol.MatchNeedMore {
+				continue
+			}
+			if r != res || pp != p {
+				t.Fatalf("prefix of %d bytes decided %v/%v, whole input %v/%v", i, pp, r, p, res)
+			}
+			break
+		}
+	})
+}
