@@ -1,0 +1,157 @@
+package proxy
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xgate/xgate/codecs/bolt"
+	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/xprotocol"
+)
+
+// narrowProto is Bolt with a 3-bit stream id, to exercise wrap-around.
+type narrowProto struct{ bolt.Protocol }
+
+func (narrowProto) MaxStreamID() uint64 { return 7 }
+
+func TestStreamIDsWrapWithinProtocolWidth(t *testing.T) {
+	u := &upstream{hp: &hostPool{proto: narrowProto{}}, inflight: map[uint64]*pending{}}
+	var got []uint64
+	for range 7 {
+		id := u.allocID()
+		got = append(got, id)
+		u.inflight[id] = &pending{}
+	}
+	assert.Equal(t, []uint64{1, 2, 3, 4, 5, 6, 7}, got)
+	assert.Zero(t, u.allocID(), "every id is in flight: none may be handed out twice")
+
+	// Free 2 and 5: allocation wraps past the maximum and skips busy ids,
+	// never producing 0 or an id above the protocol's width.
+	delete(u.inflight, 2)
+	delete(u.inflight, 5)
+	a := u.allocID()
+	u.inflight[a] = &pending{}
+	b := u.allocID()
+	u.inflight[b] = &pending{}
+	assert.Equal(t, []uint64{2, 5}, []uint64{a, b})
+	assert.Zero(t, u.allocID())
+}
+
+func TestStreamIDsBoltWidth(t *testing.T) {
+	// MOSN #2403: a 64-bit counter truncated to Bolt's 32 bits stopped
+	// matching after wrap-around. Ours wraps inside 32 bits.
+	u := &upstream{hp: &hostPool{proto: bolt.Proto}, inflight: map[uint64]*pending{}}
+	u.nextID = 1<<32 - 2
+	assert.EqualValues(t, 1<<32-1, u.allocID())
+	assert.EqualValues(t, 1, u.allocID())
+	f := bolt.NewRequest(1, "c", nil, nil, 0)
+	defer f.Release()
+	f.SetStreamID(1<<32 - 1)
+	assert.EqualValues(t, uint32(1<<32-1), f.RequestID())
+}
+
+func newTestMetrics() *metrics { return newMetrics() }
+
+func TestRouterFirstMatchWins(t *testing.T) {
+	m := newTestMetrics()
+	clusters := map[string]*cluster{}
+	for i, name := range []string{"a", "b", "c", "d"} {
+		cc := config.DefaultCluster()
+		cc.Name, cc.Endpoints = name, []string{"127.0.0.1:1"}
+		clusters[name] = newCluster(i, cc, m)
+	}
+	r := newRouter("l", []config.Route{
+		{Match: config.RouteMatch{Service: "svc", Method: "m1"}, Cluster: "a"},
+		{Match: config.RouteMatch{Service: "svc", Headers: map[string]string{"x-env": "canary"}}, Cluster: "b"},
+		{Match: config.RouteMatch{Service: "svc"}, Cluster: "c"},
+		{Match: config.RouteMatch{}, Cluster: "d"},
+	}, clusters, m)
+	cases := []struct {
+		headers [][2]string
+		want    string
+	}{
+		{[][2]string{{"service", "svc"}, {"sofa_head_method_name", "m1"}}, "a"},
+		{[][2]string{{"service", "svc"}, {"sofa_head_method_name", "m2"}, {"x-env", "canary"}}, "b"},
+		{[][2]string{{"service", "svc"}, {"x-env", "prod"}}, "c"},
+		{[][2]string{{"sofa_head_target_service", "svc"}, {"sofa_head_method_name", "m1"}}, "a"},
+		{[][2]string{{"service", "other"}}, "d"},
+		{nil, "d"},
+	}
+	for _, c := range cases {
+		f := bolt.NewRequest(1, "c", c.headers, nil, 0)
+		rt := r.match(f)
+		require.NotNil(t, rt, "%v", c.headers)
+		assert.Equal(t, c.want, rt.cluster.name, "%v", c.headers)
+		f.Release()
+	}
+	// Without a catch-all, an unmatched request has no route.
+	r2 := newRouter("l", []config.Route{{Match: config.RouteMatch{Service: "svc"}, Cluster: "a"}}, clusters, m)
+	f := bolt.NewRequest(1, "c", [][2]string{{"service", "nope"}}, nil, 0)
+	defer f.Release()
+	assert.Nil(t, r2.match(f))
+	allocs := testing.AllocsPerRun(100, func() { r.match(f) })
+	assert.Zero(t, allocs, "routing must not allocate")
+}
+
+func TestClusterPickSkipsEjectedHosts(t *testing.T) {
+	cc := config.DefaultCluster()
+	cc.Name, cc.Endpoints = "c", []string{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"}
+	cl := newCluster(0, cc, newTestMetrics())
+	now := time.Now().UnixNano()
+	count := map[string]int{}
+	for range 30 {
+		h, _ := cl.pick(now)
+		count[h.addr]++
+	}
+	assert.Equal(t, map[string]int{"127.0.0.1:1": 10, "127.0.0.1:2": 10, "127.0.0.1:3": 10}, count)
+
+	cl.hosts[1].markFailure(now)
+	clear(count)
+	for range 30 {
+		h, _ := cl.pick(now)
+		count[h.addr]++
+	}
+	assert.Zero(t, count["127.0.0.1:2"], "ejected host was picked")
+	assert.Equal(t, 30, count["127.0.0.1:1"]+count["127.0.0.1:3"])
+
+	// The ejection lasts a backoff that doubles per consecutive failure.
+	assert.True(t, cl.hosts[1].healthy(now+int64(ejectBase)))
+	cl.hosts[1].markFailure(now)
+	assert.False(t, cl.hosts[1].healthy(now+int64(ejectBase)))
+	assert.True(t, cl.hosts[1].healthy(now+int64(2*ejectBase)))
+	for range 40 {
+		cl.hosts[1].markFailure(now)
+	}
+	assert.False(t, cl.hosts[1].healthy(now+int64(ejectMax)-1))
+	assert.True(t, cl.hosts[1].healthy(now+int64(ejectMax)))
+	cl.hosts[1].markSuccess()
+	assert.True(t, cl.hosts[1].healthy(now))
+
+	// Every host ejected: still pick one (the dial reports the failure).
+	for _, h := range cl.hosts {
+		h.markFailure(now)
+	}
+	h, _ := cl.pick(now)
+	assert.NotNil(t, h)
+}
+
+func TestClusterRandomCoversHosts(t *testing.T) {
+	cc := config.DefaultCluster()
+	cc.Name, cc.LB, cc.Endpoints = "c", config.LBRandom, []string{"a:1", "b:1", "c:1", "d:1"}
+	cl := newCluster(0, cc, newTestMetrics())
+	count := map[string]int{}
+	for range 4000 {
+		h, _ := cl.pick(0)
+		count[h.addr]++
+	}
+	require.Len(t, count, 4)
+	for addr, n := range count {
+		// Binomial(4000, 1/4): mean 1000, sd ~27; 800..1200 is > 7 sd.
+		assert.InDelta(t, 1000, n, 200, addr)
+	}
+}
+
+var _ xprotocol.Protocol = narrowProto{}
