@@ -112,11 +112,14 @@ func (l *Loop) dial(c *Conn, addr string, timeout time.Duration) error {
 		_ = nc.Close()
 		return err
 	}
-	// gnet closes nc once it has its own duplicate of the descriptor.
-	if res := <-ch; res.Err != nil {
+	// gnet closes nc once it has its own duplicate of the descriptor. If the
+	// engine stops meanwhile, gnet may never answer: do not wait for it.
+	select {
+	case res := <-ch:
 		return res.Err
+	case <-l.server.stopping:
+		return errServerStopping
 	}
-	return nil
 }
 
 func (c *Conn) dialFailed(err error) {

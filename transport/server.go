@@ -39,6 +39,8 @@ type ServerOptions struct {
 	Logger *slog.Logger
 }
 
+var errServerStopping = errors.New("transport: server is stopping")
+
 // ErrInboundLimit is the error OnClose receives when a connection's
 // unconsumed inbound bytes exceed ServerOptions.InboundLimit.
 var ErrInboundLimit = errors.New("transport: inbound buffer limit exceeded")
@@ -48,8 +50,11 @@ type Server struct {
 	opts   ServerOptions
 	engine gnet.Engine
 	done   chan error
-	dials  sync.WaitGroup
-	count  atomic.Int64
+	// stopping is closed when Stop begins, releasing dials waiting on gnet.
+	stopping chan struct{}
+	stopOnce sync.Once
+	dials    sync.WaitGroup
+	count    atomic.Int64
 
 	mu    sync.Mutex
 	loops map[gnet.EventLoop]*Loop
@@ -76,7 +81,7 @@ func Listen(opts ServerOptions) (*Server, error) {
 	if opts.InboundLimit <= 0 {
 		opts.InboundLimit = 32 << 20
 	}
-	s := &Server{opts: opts, done: make(chan error, 1), loops: make(map[gnet.EventLoop]*Loop)}
+	s := &Server{opts: opts, done: make(chan error, 1), stopping: make(chan struct{}), loops: make(map[gnet.EventLoop]*Loop)}
 	h := &eventHandler{s: s, booted: make(chan struct{})}
 	gopts := []gnet.Option{
 		gnet.WithMulticore(true),
@@ -117,6 +122,7 @@ func (s *Server) Loops() []*Loop {
 // Stop closes the listener and every connection, and waits (bounded by ctx)
 // for the event loops and pending dials to finish.
 func (s *Server) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stopping) })
 	err := s.engine.Stop(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("transport: stop %s: %w", s.opts.Address, err)
