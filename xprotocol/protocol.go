@@ -43,6 +43,11 @@ const DefaultMaxFrameSize = 16 << 20
 // SessionOptions are the per-connection limits a Session enforces.
 type SessionOptions struct {
 	Role Role
+	// Variant is the wire variant an upstream (RoleClient) session speaks,
+	// as reported by Variants.FrameVariant for the frames it will carry;
+	// 0 for protocols without variants. Server sessions learn it from the
+	// bytes they read.
+	Variant uint8
 	// MaxFrameSize bounds a whole frame on the wire; 0 means DefaultMaxFrameSize.
 	MaxFrameSize int
 }
@@ -77,7 +82,11 @@ type Protocol interface {
 	// Name is the protocol's configuration name (e.g. "bolt").
 	Name() string
 	// Match inspects a connection's first bytes; it must be cheap, must not
-	// allocate and must only look at a bounded prefix.
+	// allocate and must only look at a bounded prefix. Its answer must be
+	// monotone: once it says MatchYes or MatchNo for a prefix, it says the
+	// same for every longer one, so detection does not depend on how the
+	// bytes were split across reads. Two protocols must never both say
+	// MatchYes to the same bytes.
 	Match(prefix []byte) MatchResult
 	// PoolMode says whether upstream connections multiplex by stream id.
 	PoolMode() PoolMode
@@ -92,6 +101,26 @@ type Protocol interface {
 	HeartbeatReply(req Frame) Frame
 	// ErrorReply builds a response to req, in the protocol's own terms, that
 	// reports status with a human-readable message. It returns nil for frames
-	// that take no reply (oneway).
+	// that take no reply (oneway requests, responses).
 	ErrorReply(req Frame, status Status, msg string) Frame
+}
+
+// Variants is implemented by a Protocol whose wire variants cannot share an
+// upstream connection (Thrift: binary or compact, framed or unframed). The
+// engine keeps separate upstream pools per variant, opens upstream sessions
+// with SessionOptions.Variant set, and pools each variant in its own mode.
+type Variants interface {
+	// FrameVariant returns the variant of a decoded frame.
+	FrameVariant(f Frame) uint8
+	// VariantPoolMode returns how connections of variant v are shared; it
+	// overrides Protocol.PoolMode for that variant.
+	VariantPoolMode(v uint8) PoolMode
+}
+
+// PoolModeOf returns the pool mode for frames of variant v of p.
+func PoolModeOf(p Protocol, v uint8) PoolMode {
+	if vs, ok := p.(Variants); ok {
+		return vs.VariantPoolMode(v)
+	}
+	return p.PoolMode()
 }
