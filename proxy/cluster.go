@@ -56,6 +56,9 @@ type cluster struct {
 	connectTimeout time.Duration
 	requestTimeout time.Duration
 	connsPerHost   int
+	// ping-pong pools
+	maxConnsPerHost int
+	maxPending      int
 
 	responses   *statusCounters
 	connectFail prometheus.Counter
@@ -67,6 +70,7 @@ func newCluster(idx int, c config.Cluster, m *metrics) *cluster {
 	cl := &cluster{
 		name: c.Name, idx: idx, protocol: c.Protocol, lb: c.LB,
 		connectTimeout: c.ConnectTimeout, requestTimeout: c.RequestTimeout, connsPerHost: c.ConnectionsPerHost,
+		maxConnsPerHost: max(c.MaxConnectionsPerHost, 1), maxPending: max(c.MaxPendingRequests, 1),
 		responses:   m.statusCounters(m.upstreamResp, c.Name),
 		connectFail: m.connectFail.WithLabelValues(c.Name),
 		upConns:     m.upstreamConns.WithLabelValues(c.Name),

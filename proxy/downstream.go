@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xgate/xgate/proxy/config"
 	"github.com/xgate/xgate/transport"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -24,6 +25,12 @@ type downstream struct {
 	detectT  transport.Timer
 	inflight int
 	closed   bool
+	// serial is set for protocol variants that carry one request at a time
+	// (ping-pong): the next request is read only after the previous one is
+	// answered, so responses go back in request order.
+	serial bool
+	// variants is the protocol's Variants view, when it has one.
+	variants xprotocol.Variants
 }
 
 // OnOpen implements transport.Handler.
@@ -54,6 +61,9 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 	}
 	off := 0
 	for off < len(data) && !c.Closed() {
+		if ds.serial && ds.inflight > 0 {
+			break // resumed when the request in flight is answered
+		}
 		f, n, err := ds.sess.Decode(data[off:])
 		if err == xprotocol.ErrIncomplete {
 			break
@@ -88,6 +98,7 @@ func (ds *downstream) detect(data []byte) bool {
 	ds.conn.Loop().Stop(&ds.detectT)
 	ds.l.detectMatched[p.Name()].Inc()
 	ds.proto = p
+	ds.variants, _ = p.(xprotocol.Variants)
 	ds.sess = p.NewSession(xprotocol.SessionOptions{Role: xprotocol.RoleServer, MaxFrameSize: ds.l.cfg.MaxFrameSize})
 	return true
 }
@@ -100,16 +111,27 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		f.Release() // clients do not send responses; nothing waits for one
 		return
 	}
-	if f.Heartbeat() {
-		if r := ds.proto.HeartbeatReply(f); r != nil {
-			ds.write(r)
-			r.Release()
-		}
-		f.Release()
-		return
+	var variant uint8
+	if ds.variants != nil {
+		variant = ds.variants.FrameVariant(f)
+		ds.serial = ds.variants.VariantPoolMode(variant) == xprotocol.PoolPingPong
+	} else {
+		ds.serial = ds.proto.PoolMode() == xprotocol.PoolPingPong
 	}
-	rt := ds.l.router.match(f)
-	if rt == nil {
+	var rt *route
+	if f.Heartbeat() {
+		if ds.l.cfg.Heartbeat == config.HeartbeatForward {
+			rt = ds.l.router.match(f) // a heartbeat has no keys: only a catch-all takes it
+		}
+		if rt == nil {
+			if r := ds.proto.HeartbeatReply(f); r != nil {
+				ds.write(r)
+				r.Release()
+			}
+			f.Release()
+			return
+		}
+	} else if rt = ds.l.router.match(f); rt == nil {
 		ds.reject(f, xprotocol.StatusNoRoute, noRouteMessage(f))
 		return
 	}
@@ -126,21 +148,44 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 	}
 	rt.requests.Inc()
 	h, hi := cl.pick(ds.conn.Loop().Now().UnixNano())
-	u := ds.ls.pool(cl, hi, h, up).get()
+	hp := ds.ls.pool(cl, hi, h, up, variant)
 	if oneway {
-		if err := u.send(f); err != nil {
+		var err error
+		if hp.mode == xprotocol.PoolPingPong {
+			err = hp.sendOneway(f)
+		} else {
+			err = hp.multiplexed().send(f)
+		}
+		if err != nil {
 			ds.l.log.Warn("forward oneway", "err", err)
 		}
 		f.Release()
 		return
 	}
+	p := ds.ls.newPending()
+	p.ds, p.hp, p.req, p.origID = ds, hp, f, f.StreamID()
+	ds.inflight++
+	// Armed before sending: a send that fails at once answers (and frees) p.
+	timeout := cl.requestTimeout
+	if t := f.Timeout(); t > 0 && t < timeout {
+		timeout = t // the caller gives up sooner: so do we
+	}
+	ds.conn.Loop().AfterFunc(&p.timer, timeout)
+	if hp.mode == xprotocol.PoolPingPong {
+		if !hp.submit(p) {
+			ds.unqueue(p)
+			ds.reject(f, xprotocol.StatusOverload, "too many requests waiting for an upstream connection")
+		}
+		return
+	}
+	u := hp.multiplexed()
 	id := u.allocID()
 	if id == 0 {
+		ds.unqueue(p)
 		ds.reject(f, xprotocol.StatusOverload, "upstream connection has no free stream id")
 		return
 	}
-	p := ds.ls.newPending()
-	p.ds, p.up, p.req, p.origID, p.upID = ds, u, f, f.StreamID(), id
+	p.up, p.upID = u, id
 	f.SetStreamID(id)
 	if err := u.send(f); err != nil {
 		ds.l.log.Warn("forward request", "err", err)
@@ -148,12 +193,13 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		return
 	}
 	u.inflight[id] = p
-	ds.inflight++
-	timeout := cl.requestTimeout
-	if t := f.Timeout(); t > 0 && t < timeout {
-		timeout = t // the caller gives up sooner: so do we
-	}
-	ds.conn.Loop().AfterFunc(&p.timer, timeout)
+}
+
+// unqueue undoes the bookkeeping of a request that was not sent after all.
+func (ds *downstream) unqueue(p *pending) {
+	ds.conn.Loop().Stop(&p.timer)
+	ds.inflight--
+	ds.ls.freePending(p)
 }
 
 // finish ends one forwarded request: it relays resp, or builds an error
@@ -171,8 +217,12 @@ func (ds *downstream) finish(req, resp xprotocol.Frame, st xprotocol.Status, msg
 		resp.Release()
 	}
 	req.Release()
-	if ds.inflight == 0 && ds.l.draining.Load() {
-		ds.conn.Close(nil)
+	if ds.inflight == 0 {
+		if ds.l.draining.Load() {
+			ds.conn.Close(nil)
+		} else if ds.serial {
+			ds.conn.ResumeReading() // the next request may be buffered already
+		}
 	}
 }
 

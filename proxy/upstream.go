@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/xgate/xgate/transport"
@@ -17,9 +18,12 @@ type loopState struct {
 	free  []*pending
 }
 
+// poolKey names one pool: connections to one host of one cluster speaking
+// one protocol variant.
 type poolKey struct {
 	cluster, host int
 	proto         xprotocol.Protocol
+	variant       uint8
 }
 
 func loopStateOf(l *listener, loop *transport.Loop) *loopState {
@@ -31,21 +35,23 @@ func loopStateOf(l *listener, loop *transport.Loop) *loopState {
 	return ls
 }
 
-func (ls *loopState) pool(cl *cluster, hostIdx int, h *host, p xprotocol.Protocol) *hostPool {
-	k := poolKey{cluster: cl.idx, host: hostIdx, proto: p}
+func (ls *loopState) pool(cl *cluster, hostIdx int, h *host, p xprotocol.Protocol, variant uint8) *hostPool {
+	k := poolKey{cluster: cl.idx, host: hostIdx, proto: p, variant: variant}
 	hp, ok := ls.pools[k]
 	if !ok {
-		hp = &hostPool{ls: ls, cl: cl, h: h, proto: p}
+		hp = &hostPool{ls: ls, cl: cl, h: h, proto: p, variant: variant, mode: xprotocol.PoolModeOf(p, variant)}
 		ls.pools[k] = hp
 	}
 	return hp
 }
 
-// pending is one forwarded two-way request waiting for its response.
+// pending is one forwarded request waiting for its response (or, in a
+// ping-pong pool, for a free connection).
 type pending struct {
 	ls     *loopState
 	ds     *downstream
-	up     *upstream
+	hp     *hostPool
+	up     *upstream       // nil while waiting for a ping-pong connection
 	req    xprotocol.Frame // kept for the error reply; its stream id is upID while in flight
 	origID uint64
 	upID   uint64
@@ -69,11 +75,24 @@ func (ls *loopState) freePending(p *pending) {
 	ls.free = append(ls.free, p)
 }
 
-// expire answers a request its upstream did not answer in time. A response
-// arriving later finds no pending entry and is counted as unmatched.
+var errRequestTimeout = errors.New("upstream request timeout")
+
+// expire answers a request its upstream did not answer in time.
 func (p *pending) expire() {
-	delete(p.up.inflight, p.upID)
-	p.fail(xprotocol.StatusTimeout, "upstream request timeout")
+	switch {
+	case p.up == nil: // still queued for a ping-pong connection
+		p.hp.dequeue(p)
+	case p.hp.mode == xprotocol.PoolPingPong:
+		// The connection owes a response nobody waits for any more: it
+		// cannot carry another request.
+		u := p.up
+		u.current = nil
+		u.conn.Close(nil)
+	default:
+		// A late response finds no entry and is counted as unmatched.
+		delete(p.up.inflight, p.upID)
+	}
+	p.fail(xprotocol.StatusTimeout, errRequestTimeout.Error())
 }
 
 // fail answers the client with an error reply in its protocol's terms.
@@ -92,49 +111,137 @@ func (p *pending) complete(resp xprotocol.Frame) {
 	p.ls.freePending(p)
 }
 
-// hostPool holds a loop's connections to one host for one protocol.
+// hostPool holds a loop's connections to one host for one protocol variant.
+// Multiplexed pools spread requests over up to connsPerHost connections by
+// stream id; ping-pong pools give each request a connection of its own,
+// keep finished ones idle for reuse, and queue requests (bounded) while
+// every allowed connection is busy.
 type hostPool struct {
-	ls    *loopState
-	cl    *cluster
-	h     *host
-	proto xprotocol.Protocol
-	conns []*upstream
-	next  int
+	ls      *loopState
+	cl      *cluster
+	h       *host
+	proto   xprotocol.Protocol
+	variant uint8
+	mode    xprotocol.PoolMode
+	conns   []*upstream
+	next    int
+	idle    []*upstream // ping-pong: open connections with no request
+	waiting []*pending  // ping-pong: FIFO of requests waiting for a connection
 }
 
-// get returns a connection to send on, dialling while the pool is below its
-// size. A dialling connection queues writes until it opens.
-func (hp *hostPool) get() *upstream {
+func (hp *hostPool) dial() *upstream {
+	u := &upstream{hp: hp}
+	if hp.mode != xprotocol.PoolPingPong {
+		u.inflight = make(map[uint64]*pending)
+	}
+	u.sess = hp.proto.NewSession(xprotocol.SessionOptions{
+		Role: xprotocol.RoleClient, Variant: hp.variant, MaxFrameSize: hp.ls.l.cfg.MaxFrameSize,
+	})
+	u.conn = hp.ls.loop.Dial(hp.h.addr, hp.cl.connectTimeout, u)
+	u.conn.Value = u
+	hp.conns = append(hp.conns, u)
+	return u
+}
+
+// multiplexed returns a connection to send on, dialling while the pool is
+// below its size. A dialling connection queues writes until it opens.
+func (hp *hostPool) multiplexed() *upstream {
 	if len(hp.conns) < hp.cl.connsPerHost {
-		u := &upstream{hp: hp, inflight: make(map[uint64]*pending)}
-		u.sess = hp.proto.NewSession(xprotocol.SessionOptions{Role: xprotocol.RoleClient, MaxFrameSize: hp.ls.l.cfg.MaxFrameSize})
-		u.conn = hp.ls.loop.Dial(hp.h.addr, hp.cl.connectTimeout, u)
-		u.conn.Value = u
-		hp.conns = append(hp.conns, u)
-		return u
+		return hp.dial()
 	}
 	u := hp.conns[hp.next%len(hp.conns)]
 	hp.next++
 	return u
 }
 
-func (hp *hostPool) remove(u *upstream) {
-	for i, c := range hp.conns {
-		if c == u {
-			hp.conns = append(hp.conns[:i], hp.conns[i+1:]...)
+// submit hands a two-way request to a ping-pong connection, or queues it.
+// It reports false when the queue is full.
+func (hp *hostPool) submit(p *pending) bool {
+	p.hp = hp
+	if n := len(hp.idle); n > 0 {
+		u := hp.idle[n-1]
+		hp.idle[n-1] = nil
+		hp.idle = hp.idle[:n-1]
+		u.start(p)
+		return true
+	}
+	if len(hp.conns) < hp.cl.maxConnsPerHost {
+		hp.dial().start(p)
+		return true
+	}
+	if len(hp.waiting) >= hp.cl.maxPending {
+		return false
+	}
+	hp.waiting = append(hp.waiting, p)
+	return true
+}
+
+// sendOneway writes a oneway request on a free ping-pong connection (it
+// stays free: nothing will answer).
+func (hp *hostPool) sendOneway(f xprotocol.Frame) error {
+	var u *upstream
+	if n := len(hp.idle); n > 0 {
+		u = hp.idle[n-1]
+	} else if len(hp.conns) < hp.cl.maxConnsPerHost {
+		u = hp.dial()
+		hp.idle = append(hp.idle, u)
+	} else {
+		return errors.New("no free upstream connection for a oneway request")
+	}
+	return u.send(f)
+}
+
+// release returns a ping-pong connection whose request finished: the next
+// waiting request takes it, or it goes idle.
+func (hp *hostPool) release(u *upstream) {
+	if u.conn.Closed() {
+		return
+	}
+	if len(hp.waiting) > 0 {
+		p := hp.waiting[0]
+		copy(hp.waiting, hp.waiting[1:])
+		hp.waiting[len(hp.waiting)-1] = nil
+		hp.waiting = hp.waiting[:len(hp.waiting)-1]
+		u.start(p)
+		return
+	}
+	hp.idle = append(hp.idle, u)
+}
+
+func (hp *hostPool) dequeue(p *pending) {
+	for i, w := range hp.waiting {
+		if w == p {
+			hp.waiting = append(hp.waiting[:i], hp.waiting[i+1:]...)
 			return
 		}
 	}
 }
 
-// upstream is one connection to a host, multiplexing requests by stream id.
-// Ids are allocated per connection in the protocol's own width, wrapping
-// around and skipping ids still in flight, so they never collide.
+func (hp *hostPool) remove(u *upstream) {
+	hp.conns = removeConn(hp.conns, u)
+	hp.idle = removeConn(hp.idle, u)
+}
+
+func removeConn(list []*upstream, u *upstream) []*upstream {
+	for i, c := range list {
+		if c == u {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// upstream is one connection to a host. Multiplexed connections keep
+// requests in flight by stream id: ids are allocated per connection in the
+// protocol's own width, wrapping around and skipping ids still in flight,
+// so they never collide. Ping-pong connections carry one request at a time
+// and keep its id.
 type upstream struct {
 	hp       *hostPool
 	conn     *transport.Conn
 	sess     xprotocol.Session
-	inflight map[uint64]*pending
+	inflight map[uint64]*pending // multiplexed
+	current  *pending            // ping-pong
 	nextID   uint64
 	opened   bool
 }
@@ -156,6 +263,19 @@ func (u *upstream) allocID() uint64 {
 	}
 }
 
+// start sends p's request on a free ping-pong connection.
+func (u *upstream) start(p *pending) {
+	u.current = p
+	p.up = u
+	p.upID = p.origID
+	if err := u.send(p.req); err != nil {
+		u.current = nil
+		u.hp.ls.l.log.Warn("forward request", "err", err)
+		p.fail(xprotocol.StatusServerError, "gateway could not encode the request")
+		u.hp.release(u)
+	}
+}
+
 // send encodes f onto the connection's write buffer.
 func (u *upstream) send(f xprotocol.Frame) error {
 	buf, err := u.sess.Encode(u.conn.Buffer(), f)
@@ -174,7 +294,7 @@ func (u *upstream) OnOpen(*transport.Conn) {
 }
 
 // OnData implements transport.Handler: it matches responses to pending
-// requests by stream id.
+// requests.
 func (u *upstream) OnData(c *transport.Conn, data []byte) int {
 	off := 0
 	for off < len(data) && !c.Closed() {
@@ -198,15 +318,17 @@ func (u *upstream) OnData(c *transport.Conn, data []byte) int {
 func (u *upstream) dispatch(f xprotocol.Frame) {
 	switch f.Kind() {
 	case xprotocol.KindResponse:
-		p, ok := u.inflight[f.StreamID()]
-		if !ok {
+		p := u.take(f.StreamID())
+		if p == nil {
 			u.hp.cl.unmatched.Inc()
 			f.Release()
 			return
 		}
-		delete(u.inflight, f.StreamID())
 		u.hp.cl.responses.inc(f.Status())
 		p.complete(f)
+		if u.hp.mode == xprotocol.PoolPingPong {
+			u.hp.release(u)
+		}
 	case xprotocol.KindRequest:
 		if f.Heartbeat() { // the server checks we are alive
 			if r := u.hp.proto.HeartbeatReply(f); r != nil {
@@ -220,16 +342,31 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 	}
 }
 
+// take removes and returns the request a response with id answers.
+func (u *upstream) take(id uint64) *pending {
+	if u.inflight == nil {
+		p := u.current
+		u.current = nil
+		return p
+	}
+	p, ok := u.inflight[id]
+	if ok {
+		delete(u.inflight, id)
+	}
+	return p
+}
+
 // OnClose implements transport.Handler: every request in flight on the
 // connection is answered as unavailable, and the host is ejected for a
 // while unless this side closed the connection.
 func (u *upstream) OnClose(_ *transport.Conn, err error) {
-	u.hp.remove(u)
+	hp := u.hp
+	hp.remove(u)
 	if err != transport.ErrClosed {
 		if !u.opened {
-			u.hp.cl.connectFail.Inc()
+			hp.cl.connectFail.Inc()
 		}
-		u.hp.h.markFailure(u.hp.ls.loop.Now().UnixNano())
+		hp.h.markFailure(hp.ls.loop.Now().UnixNano())
 	}
 	msg := "upstream connection closed"
 	if !u.opened {
@@ -239,4 +376,25 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 		delete(u.inflight, id)
 		p.fail(xprotocol.StatusUnavailable, msg)
 	}
+	if p := u.current; p != nil {
+		u.current = nil
+		p.fail(xprotocol.StatusUnavailable, msg)
+	}
+	if hp.mode != xprotocol.PoolPingPong || len(hp.waiting) == 0 {
+		return
+	}
+	if !u.opened && err != transport.ErrClosed {
+		// The host cannot be reached: do not keep the queue waiting for it.
+		for len(hp.waiting) > 0 {
+			p := hp.waiting[0]
+			hp.waiting = hp.waiting[1:]
+			p.fail(xprotocol.StatusUnavailable, msg)
+		}
+		hp.waiting = nil
+		return
+	}
+	// A connection slot is free again: serve the next waiting request.
+	p := hp.waiting[0]
+	hp.waiting = hp.waiting[1:]
+	hp.dial().start(p)
 }

@@ -19,6 +19,21 @@ const (
 	DefaultConnectTimeout           = 1 * time.Second
 	DefaultRequestTimeout           = 3 * time.Second
 	DefaultConnectionsPerHost       = 1
+	DefaultMaxConnectionsPerHost    = 64
+	DefaultMaxPendingRequests       = 1024
+	DefaultHeartbeat                = HeartbeatLocal
+)
+
+// HeartbeatMode says what a listener does with a client's heartbeat.
+type HeartbeatMode string
+
+// Heartbeat modes.
+const (
+	// HeartbeatLocal answers client heartbeats at the gateway.
+	HeartbeatLocal HeartbeatMode = "local"
+	// HeartbeatForward sends client heartbeats to the cluster of the
+	// listener's catch-all route (answered locally when there is none).
+	HeartbeatForward HeartbeatMode = "forward"
 )
 
 // Limits enforced by Validate on the bounded keys.
@@ -27,6 +42,8 @@ const (
 	MinFrameSize          = 64      // below this no protocol's header fits
 	MaxFrameSize          = 1 << 30 // 1 GiB
 	MaxConnectionsPerHost = 64
+	MaxPingPongConns      = 4096
+	MaxPendingLimit       = 1 << 20
 )
 
 // LBPolicy names how a cluster picks an endpoint for a request.
@@ -118,6 +135,11 @@ type Listener struct {
 	// long. Key: idle_timeout. Default 5m; 0 means never; must be >= 0.
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 
+	// Heartbeat says whether client heartbeats are answered by the gateway
+	// ("local") or forwarded to the catch-all route's cluster ("forward").
+	// Key: heartbeat. Default local.
+	Heartbeat HeartbeatMode `yaml:"heartbeat"`
+
 	// EventLoops is the number of event loops serving this listener.
 	// Key: event_loops. Default 0, meaning GOMAXPROCS; must be >= 0.
 	EventLoops int `yaml:"event_loops"`
@@ -192,6 +214,18 @@ type Cluster struct {
 	// loop keeps to each endpoint. Key: connections_per_host. Default 1;
 	// 1..64.
 	ConnectionsPerHost int `yaml:"connections_per_host"`
+
+	// MaxConnectionsPerHost bounds the connections each event loop opens to
+	// each endpoint for protocols that carry one request at a time per
+	// connection (ping-pong: HTTP/1.1, unframed Thrift).
+	// Key: max_connections_per_host. Default 64; 1..4096.
+	MaxConnectionsPerHost int `yaml:"max_connections_per_host"`
+
+	// MaxPendingRequests bounds, per event loop and endpoint, the requests
+	// waiting for a ping-pong connection to become free; beyond it requests
+	// get the protocol's overload reply. Key: max_pending_requests.
+	// Default 1024; 1..1048576.
+	MaxPendingRequests int `yaml:"max_pending_requests"`
 }
 
 // DefaultAdmin returns the admin settings used when a file has no admin key.
@@ -212,6 +246,7 @@ func DefaultListener() Listener {
 		MaxConnections:           DefaultMaxConnections,
 		MaxRequestsPerConnection: DefaultMaxRequestsPerConnection,
 		IdleTimeout:              DefaultIdleTimeout,
+		Heartbeat:                DefaultHeartbeat,
 	}
 }
 
@@ -219,9 +254,11 @@ func DefaultListener() Listener {
 // Endpoints left empty. Parse starts each cluster from it.
 func DefaultCluster() Cluster {
 	return Cluster{
-		LB:                 LBRoundRobin,
-		ConnectTimeout:     DefaultConnectTimeout,
-		RequestTimeout:     DefaultRequestTimeout,
-		ConnectionsPerHost: DefaultConnectionsPerHost,
+		LB:                    LBRoundRobin,
+		ConnectTimeout:        DefaultConnectTimeout,
+		RequestTimeout:        DefaultRequestTimeout,
+		ConnectionsPerHost:    DefaultConnectionsPerHost,
+		MaxConnectionsPerHost: DefaultMaxConnectionsPerHost,
+		MaxPendingRequests:    DefaultMaxPendingRequests,
 	}
 }

@@ -46,6 +46,7 @@ func TestLoadFullConfig(t *testing.T) {
 				MaxConnections:           500,
 				MaxRequestsPerConnection: 100,
 				IdleTimeout:              0, // explicit 0 means "no idle timeout", not "default"
+				Heartbeat:                HeartbeatForward,
 				EventLoops:               4,
 				Routes: []Route{
 					{
@@ -64,13 +65,15 @@ func TestLoadFullConfig(t *testing.T) {
 		},
 		Clusters: []Cluster{
 			{
-				Name:               "echo-bolt",
-				Protocol:           "bolt",
-				LB:                 LBRandom,
-				Endpoints:          []string{"127.0.0.1:12200", "[::1]:12201", "echo.internal:12202"},
-				ConnectTimeout:     250 * time.Millisecond,
-				RequestTimeout:     90 * time.Second,
-				ConnectionsPerHost: 4,
+				Name:                  "echo-bolt",
+				Protocol:              "bolt",
+				LB:                    LBRandom,
+				Endpoints:             []string{"127.0.0.1:12200", "[::1]:12201", "echo.internal:12202"},
+				ConnectTimeout:        250 * time.Millisecond,
+				RequestTimeout:        90 * time.Second,
+				ConnectionsPerHost:    4,
+				MaxConnectionsPerHost: 8,
+				MaxPendingRequests:    16,
 			},
 			fallback,
 			unused,

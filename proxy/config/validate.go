@@ -126,6 +126,9 @@ func (v *validator) listeners(ls []Listener, clusters map[string]bool, clusterNa
 			v.fail(path+".idle_timeout", "must be >= 0 (0 means no idle timeout), got %s", l.IdleTimeout)
 		}
 		v.atLeast(path+".event_loops", l.EventLoops, 0)
+		if l.Heartbeat != HeartbeatLocal && l.Heartbeat != HeartbeatForward {
+			v.fail(path+".heartbeat", "unknown heartbeat mode %q (want local or forward)", l.Heartbeat)
+		}
 
 		if len(l.Routes) == 0 {
 			v.fail(path+".routes", "at least one route is required")
@@ -224,6 +227,8 @@ func (v *validator) clusters(cs []Cluster) {
 		v.positive(path+".connect_timeout", c.ConnectTimeout)
 		v.positive(path+".request_timeout", c.RequestTimeout)
 		v.between(path+".connections_per_host", c.ConnectionsPerHost, 1, MaxConnectionsPerHost, "")
+		v.between(path+".max_connections_per_host", c.MaxConnectionsPerHost, 1, MaxPingPongConns, "")
+		v.between(path+".max_pending_requests", c.MaxPendingRequests, 1, MaxPendingLimit, "")
 	}
 }
 
