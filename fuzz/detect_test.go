@@ -64,3 +64,44 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMatchDisjointMonotone checks the two promises every matcher makes:
+// no two registered protocols say yes to the same bytes, and each
+// protocol's answer never changes once given, however many more bytes
+// arrive.
+func FuzzMatchDisjointMonotone(f *testing.F) {
+	f.Add([]byte{0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1})
+	f.Add([]byte{0x02, 0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1})
+	f.Add([]byte{0x01, 0x00, 0x00, 0x10, 0x80, 0x01, 0x00, 0x01})
+	f.Add([]byte{0x02, 0x00, 0x00, 0x10, 0x82, 0x21, 0x01})
+	f.Add([]byte{0xda, 0xbb, 0xc2, 0x00, 0, 0, 0, 0, 0, 0, 0, 1})
+	f.Add([]byte{0x80, 0x01, 0x00, 0x01, 0, 0, 0, 4, 'e', 'c', 'h', 'o'})
+	f.Add([]byte{0x82, 0x21, 0x01, 0x04, 'e', 'c', 'h', 'o'})
+	f.Add([]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01})
+	f.Add([]byte("GET / HTTP/1.1\r\n"))
+	f.Add([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
+	protos := xprotocol.List()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > 128 {
+			in = in[:128]
+		}
+		var yes []string
+		for _, p := range protos {
+			if p.Match(in) == xprotocol.MatchYes {
+				yes = append(yes, p.Name())
+			}
+			first := xprotocol.MatchNeedMore
+			for i := 0; i <= len(in); i++ {
+				r := p.Match(in[:i])
+				if first == xprotocol.MatchNeedMore {
+					first = r
+				} else if r != first {
+					t.Fatalf("%s: answered %v at some prefix, then %v at %d bytes", p.Name(), first, r, i)
+				}
+			}
+		}
+		if len(yes) > 1 {
+			t.Fatalf("%x matched by %v", in, yes)
+		}
+	})
+}
