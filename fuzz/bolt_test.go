@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,8 +21,9 @@ import (
 // boltFuzzMaxFrame is small enough that the fuzzer reaches the size limit.
 const boltFuzzMaxFrame = 1 << 16
 
-// boltSeeds returns golden Bolt frames: built by the codec's constructors and
-// read from codecs/bolt/testdata, alone, concatenated and damaged.
+// boltSeeds returns golden Bolt v1 and v2 frames: built by the codec's
+// constructors and Build, and read from codecs/bolt/testdata, alone,
+// concatenated (v1 and v2 mixed) and damaged.
 func boltSeeds(t testing.TB) [][]byte {
 	body := []byte{0x4f, 0xbc, 0x63, 0x6f, 0x6d}
 	hdrs := [][2]string{{"service", "com.example.EchoService:1.0"}, {"sofa_head_method_name", "echo"}}
@@ -34,6 +36,24 @@ func boltSeeds(t testing.TB) [][]byte {
 		bolt.NewRequest(6, "", [][2]string{{"service", "first"}, {"service", "last"}, {"", ""}}, nil, time.Millisecond),
 		bolt.NewHeartbeat(7),
 		bolt.NewHeartbeatAck(7, bolt.CodecProtobuf),
+	}
+	for _, m := range []bolt.Message{
+		{Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 8, Class: "c", Headers: hdrs, Content: body, Timeout: time.Second},
+		{CRC: true, Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 9, Class: "c", Headers: hdrs, Content: body, Timeout: time.Second},
+		{CRC: true, Type: bolt.TypeOneway, Code: bolt.CodeRequest, ID: 10, Headers: hdrs, Content: body},
+		{CRC: true, Type: bolt.TypeResponse, Code: bolt.CodeResponse, ID: 11, Status: bolt.StatusTimeout, Content: body},
+		{Type: bolt.TypeResponse, Code: bolt.CodeResponse, ID: 12, Codec: bolt.CodecProtobuf, Content: body},
+		{CRC: true, Type: bolt.TypeRequest, Code: bolt.CodeHeartbeat, ID: 13},
+		{CRC: true, Type: bolt.TypeResponse, Code: bolt.CodeHeartbeat, ID: 13},
+		{Ver1: bolt.ProtocolVersion1, Switch: bolt.SwitchCRC, Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 14}, // bit set, no CRC32
+		{Ver1: bolt.ProtocolVersion2, Switch: 0xfe, Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 15},           // other bits, no CRC32
+	} {
+		m.Proto = bolt.ProtoV2
+		f, err := bolt.Build(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, f)
 	}
 	var seeds [][]byte
 	for _, f := range frames {
@@ -60,6 +80,18 @@ func boltSeeds(t testing.TB) [][]byte {
 	binary.BigEndian.PutUint16(withNulls[16:], uint16(len(nulls)))
 	seeds = append(seeds, append(withNulls, nulls...))
 
+	// The same null strings in a Bolt v2 frame with a CRC32 (24-byte header,
+	// headerLen at 18), resealed over the new bytes.
+	v2, err := bolt.Build(bolt.Message{Proto: bolt.ProtoV2, CRC: true, Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2Nulls, _ := v2.AppendBinary(nil)
+	v2.Release()
+	v2Nulls = append(v2Nulls[:len(v2Nulls)-4], nulls...)
+	binary.BigEndian.PutUint16(v2Nulls[18:], uint16(len(nulls)))
+	seeds = append(seeds, binary.BigEndian.AppendUint32(v2Nulls, crc32.ChecksumIEEE(v2Nulls)))
+
 	n := len(seeds)
 	seeds = append(seeds, bytes.Join(seeds[:n], nil)) // many frames in one read
 	for _, s := range seeds[:n] {
@@ -69,6 +101,36 @@ func boltSeeds(t testing.TB) [][]byte {
 		seeds = append(seeds, bad)
 	}
 	return seeds
+}
+
+// TestBoltSeedsDecode guards the seeds themselves: the whole frames among
+// them decode, and they cover Bolt v1, v2 and v2 with a CRC32, so the fuzzer
+// starts from every layout.
+func TestBoltSeedsDecode(t *testing.T) {
+	kinds := map[string]int{}
+	for _, s := range boltSeeds(t) {
+		for rest := s; len(rest) > 0; {
+			f, n, err := bolt.Decode(rest, boltFuzzMaxFrame)
+			if err != nil {
+				break
+			}
+			switch {
+			case f.CRCEnabled():
+				kinds["v2+crc"]++
+			case f.Version() == bolt.ProtoV2:
+				kinds["v2"]++
+			default:
+				kinds["v1"]++
+			}
+			f.Release()
+			rest = rest[n:]
+		}
+	}
+	for _, k := range []string{"v1", "v2", "v2+crc"} {
+		if kinds[k] < 5 {
+			t.Errorf("only %d %s frames in the seeds: %v", kinds[k], k, kinds)
+		}
+	}
 }
 
 // readHex reads a golden file: hex digits, whitespace and '#' comments.
@@ -93,6 +155,10 @@ func readHex(t testing.TB, path string) []byte {
 
 // boltFields is everything observable about a decoded frame.
 type boltFields struct {
+	Proto   byte
+	Ver1    uint8
+	Switch  uint8
+	CRC     bool
 	Type    bolt.CmdType
 	Code    bolt.CmdCode
 	Ver2    uint8
@@ -120,7 +186,7 @@ func headerPairs(f *bolt.Frame) [][2]string {
 }
 
 func fieldsOf(f *bolt.Frame) boltFields {
-	return boltFields{f.CmdType(), f.CmdCode(), f.Ver2(), f.RequestID(), f.Codec(), f.TimeoutMillis(),
+	return boltFields{f.Version(), f.Ver1(), f.Switch(), f.CRCEnabled(), f.CmdType(), f.CmdCode(), f.Ver2(), f.RequestID(), f.Codec(), f.TimeoutMillis(),
 		f.RespStatus(), string(f.ClassName()), fmt.Sprintf("%q", headerPairs(f)), string(f.Content()),
 		f.Kind(), f.Status(), string(f.Key(xprotocol.KeyService)), string(f.Key(xprotocol.KeyMethod))}
 }
@@ -179,8 +245,23 @@ func checkFrame(t *testing.T, sess xprotocol.Session, f *bolt.Frame, raw []byte)
 	if f.Size() != len(raw) {
 		t.Fatalf("Size %d, wire %d", f.Size(), len(raw))
 	}
-	if bolt.Proto.Match(raw) != xprotocol.MatchYes {
-		t.Fatalf("decoded frame not matched: % x", raw[:min(len(raw), 4)])
+	// Detection claims every decoded frame except a v1 one whose ver2 is not
+	// 1, which Match leaves alone to stay disjoint from framed Thrift.
+	wantMatch := xprotocol.MatchYes
+	if raw[0] == bolt.ProtoV1 && raw[4] != bolt.CommandVersion1 {
+		wantMatch = xprotocol.MatchNo
+	}
+	if got := bolt.Proto.Match(raw); got != wantMatch {
+		t.Fatalf("decoded frame % x: Match %v, want %v", raw[:min(len(raw), 5)], got, wantMatch)
+	}
+	// A CRC32 is present exactly when the wire says so (v2, ver1 2, switch
+	// bit 0), and a frame that has one was checked: recompute it here.
+	wantCRC := raw[0] == bolt.ProtoV2 && raw[1] == 2 && raw[11]&1 == 1
+	if f.CRCEnabled() != wantCRC {
+		t.Fatalf("CRCEnabled %v for % x", f.CRCEnabled(), raw[:12])
+	}
+	if wantCRC && crc32.ChecksumIEEE(raw[:len(raw)-4]) != binary.BigEndian.Uint32(raw[len(raw)-4:]) {
+		t.Fatalf("accepted a frame whose CRC32 is wrong: % x", raw)
 	}
 	for _, cut := range []int{len(raw) - 1, len(raw) / 2, 1} {
 		if _, n, err := sess.Decode(raw[:cut]); !errors.Is(err, xprotocol.ErrIncomplete) || n != 0 {
@@ -203,14 +284,25 @@ func checkFrame(t *testing.T, sess xprotocol.Session, f *bolt.Frame, raw []byte)
 	}
 	again.Release()
 
-	// Renumbered: only the requestId bytes change.
+	// Renumbered: only the requestId bytes change (at 5 in v1, 6 in v2),
+	// and the CRC32, which must then match the new bytes.
 	f.SetStreamID(uint64(f.RequestID()) ^ 0xa5a5a5a5)
 	enc, err = sess.Encode(enc[:0], f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(enc[:5], raw[:5]) || !bytes.Equal(enc[9:], raw[9:]) ||
-		binary.BigEndian.Uint32(enc[5:9]) != binary.BigEndian.Uint32(raw[5:9])^0xa5a5a5a5 {
+	id, end := 5, len(raw)
+	if raw[0] == bolt.ProtoV2 {
+		id = 6
+	}
+	if wantCRC {
+		end -= 4
+		if crc32.ChecksumIEEE(enc[:end]) != binary.BigEndian.Uint32(enc[end:]) {
+			t.Fatalf("SetStreamID left a stale CRC32: % x", enc)
+		}
+	}
+	if len(enc) != len(raw) || !bytes.Equal(enc[:id], raw[:id]) || !bytes.Equal(enc[id+4:end], raw[id+4:end]) ||
+		binary.BigEndian.Uint32(enc[id:id+4]) != binary.BigEndian.Uint32(raw[id:id+4])^0xa5a5a5a5 {
 		t.Fatalf("SetStreamID changed more than requestId:\n got % x\nwant % x", enc, raw)
 	}
 

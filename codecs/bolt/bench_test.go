@@ -27,10 +27,25 @@ func BenchmarkDecodeRequest(b *testing.B) { benchDecode(b, typicalRequest()) }
 // BenchmarkDecodeResponse: Decode + Release of a 512-byte response.
 func BenchmarkDecodeResponse(b *testing.B) { benchDecode(b, typicalResponse()) }
 
+// BenchmarkDecodeRequestV2: the same request in Bolt v2 without a CRC32.
+func BenchmarkDecodeRequestV2(b *testing.B) { benchDecode(b, typicalRequestV2(false)) }
+
+// BenchmarkDecodeRequestV2CRC: the same request in Bolt v2 with a CRC32,
+// which Decode verifies (one pass over the frame).
+func BenchmarkDecodeRequestV2CRC(b *testing.B) { benchDecode(b, typicalRequestV2(true)) }
+
+// BenchmarkDecodeResponseV2CRC: a 512-byte Bolt v2 response with a CRC32.
+func BenchmarkDecodeResponseV2CRC(b *testing.B) { benchDecode(b, typicalResponseV2CRC()) }
+
 // BenchmarkForward is the proxy's hot path: Decode, read the routing keys,
 // renumber, Encode into a reused buffer, Release.
-func BenchmarkForward(b *testing.B) {
-	src := typicalRequest()
+func BenchmarkForward(b *testing.B) { benchForward(b, typicalRequest()) }
+
+// BenchmarkForwardV2CRC is the hot path for a Bolt v2 request with a CRC32:
+// Decode verifies it and SetStreamID recomputes it (two passes).
+func BenchmarkForwardV2CRC(b *testing.B) { benchForward(b, typicalRequestV2(true)) }
+
+func benchForward(b *testing.B, src []byte) {
 	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{})
 	dst := make([]byte, 0, 4096)
 	b.ReportAllocs()
@@ -53,8 +68,13 @@ func BenchmarkForward(b *testing.B) {
 }
 
 // BenchmarkEncodeEdited: Decode, Set a header, re-serializing Encode, Release.
-func BenchmarkEncodeEdited(b *testing.B) {
-	src := typicalRequest()
+func BenchmarkEncodeEdited(b *testing.B) { benchEncodeEdited(b, typicalRequest()) }
+
+// BenchmarkEncodeEditedV2CRC: the same with a Bolt v2 CRC32 frame, whose
+// re-serialization computes a new CRC32.
+func BenchmarkEncodeEditedV2CRC(b *testing.B) { benchEncodeEdited(b, typicalRequestV2(true)) }
+
+func benchEncodeEdited(b *testing.B, src []byte) {
 	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{})
 	dst := make([]byte, 0, 4096)
 	b.ReportAllocs()
@@ -88,9 +108,9 @@ func BenchmarkHeaderGet(b *testing.B) {
 	}
 }
 
-// BenchmarkMatch: protocol detection on a 4-byte prefix.
+// BenchmarkMatch: protocol detection on the 5 bytes Match needs.
 func BenchmarkMatch(b *testing.B) {
-	p := typicalRequest()[:4]
+	p := typicalRequest()[:5]
 	b.ReportAllocs()
 	for b.Loop() {
 		if bolt.Proto.Match(p) != xprotocol.MatchYes {

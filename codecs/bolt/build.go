@@ -10,8 +10,22 @@ import (
 )
 
 // Message describes a Bolt command for Build. Fields that do not apply to
-// the Type are ignored (Timeout for responses, Status for requests).
+// the Type are ignored (Timeout for responses, Status for requests), as are
+// Ver1 and Switch for Bolt v1.
 type Message struct {
+	// Proto is the proto byte: ProtoV1 (or 0) for Bolt v1, ProtoV2 for Bolt v2.
+	Proto byte
+	// Ver1 is a Bolt v2 frame's ver1 field, ProtocolVersion1 or
+	// ProtocolVersion2; 0 means ProtocolVersion2 when the frame gets a
+	// CRC32 (CRC set) and ProtocolVersion1 otherwise.
+	Ver1 uint8
+	// Switch is a Bolt v2 frame's switch byte, written as given (CRC adds
+	// SwitchCRC to it).
+	Switch uint8
+	// CRC makes a Bolt v2 frame end with a CRC32: it sets SwitchCRC in the
+	// switch byte and needs ver1 ProtocolVersion2. A frame also gets one
+	// when Ver1 is ProtocolVersion2 and Switch already has SwitchCRC.
+	CRC bool
 	// Type is the type field: TypeRequest, TypeOneway or TypeResponse.
 	Type CmdType
 	// Code is the cmdcode field.
@@ -37,9 +51,36 @@ type Message struct {
 }
 
 // Build serializes m into a new pooled frame. It fails with a
-// *xprotocol.FrameError when m has an undefined type or cmdcode, or a field
-// too long for its length field (class or header map over 32767 bytes).
+// *xprotocol.FrameError when m has an undefined proto, ver1, type or
+// cmdcode, asks for a CRC32 the layout cannot carry (Bolt v1, or ver1
+// ProtocolVersion1), or has a field too long for its length field (class or
+// header map over 32767 bytes).
 func Build(m Message) (*Frame, error) {
+	if m.Proto == 0 {
+		m.Proto = ProtoV1
+	}
+	lay := layoutOf(m.Proto)
+	switch {
+	case lay == nil:
+		return nil, xprotocol.Malformed(Name, "proto", fmt.Sprintf("unknown protocol byte 0x%02x", m.Proto))
+	case m.CRC && lay.switchOff == 0:
+		return nil, xprotocol.Malformed(Name, "crc32", "Bolt v1 frames carry no CRC32; build a Bolt v2 frame")
+	case m.CRC && m.Ver1 == ProtocolVersion1:
+		return nil, xprotocol.Malformed(Name, "crc32", "a CRC32 needs ver1 2; ver1 1 frames never carry one")
+	}
+	if lay.switchOff == 0 {
+		m.Ver1, m.Switch = 0, 0
+	} else {
+		if m.CRC {
+			m.Switch |= SwitchCRC
+		}
+		if m.Ver1 == 0 {
+			m.Ver1 = ProtocolVersion1
+			if m.CRC {
+				m.Ver1 = ProtocolVersion2
+			}
+		}
+	}
 	if !m.Type.valid() {
 		return nil, xprotocol.Malformed(Name, "type", fmt.Sprintf("unknown command type 0x%02x", uint8(m.Type)))
 	}
@@ -62,12 +103,16 @@ func Build(m Message) (*Frame, error) {
 		return nil, xprotocol.TooLarge(Name, "contentLen", len(m.Content), maxContentLen)
 	}
 
-	lay := &layoutV1
 	lensOff := lay.lensOff(m.Type)
 	fixedLen := lensOff + 8
-	bufp := getBuf(fixedLen + len(m.Class) + headerLen + len(m.Content))
+	crc := lay.hasCRC(m.Ver1, m.Switch)
+	bufp := getBuf(fixedLen + len(m.Class) + headerLen + len(m.Content) + crcSize(crc))
 	b := *bufp
 	b[0] = lay.proto
+	if lay.switchOff != 0 {
+		b[lay.ver1Off] = m.Ver1
+		b[lay.switchOff] = m.Switch
+	}
 	b[lay.typeOff] = byte(m.Type)
 	binary.BigEndian.PutUint16(b[lay.codeOff:], uint16(m.Code))
 	b[lay.ver2Off] = m.Ver2
@@ -86,6 +131,9 @@ func Build(m Message) (*Frame, error) {
 		body = appendEntry(body, h[0], h[1])
 	}
 	_ = append(body, m.Content...) // fits: b was sized for the whole frame
+	if crc {
+		sealCRC(b)
+	}
 
 	// Read the fixed header back rather than filling the frame by hand, so a
 	// built frame is exactly what Decode would make of its bytes.
@@ -146,9 +194,10 @@ func NewHeartbeat(id uint32) *Frame {
 	return mustBuild(Message{Type: TypeRequest, Code: CodeHeartbeat, ID: id})
 }
 
-// NewHeartbeatAck builds the reply to heartbeat id: type RESPONSE, cmdcode
-// HEARTBEAT, status SUCCESS and nothing after the fixed header. codec should
-// echo the heartbeat's; 0 means hessian2.
+// NewHeartbeatAck builds the Bolt v1 reply to heartbeat id: type RESPONSE,
+// cmdcode HEARTBEAT, status SUCCESS and nothing after the fixed header. codec
+// should echo the heartbeat's; 0 means hessian2. Protocol.HeartbeatReply
+// answers a Bolt v2 heartbeat in v2.
 func NewHeartbeatAck(id uint32, codec Codec) *Frame {
 	return mustBuild(Message{Type: TypeResponse, Code: CodeHeartbeat, ID: id, Codec: codec, Status: StatusSuccess})
 }

@@ -10,13 +10,18 @@ import (
 // Decode reads one frame from the front of src and returns it with the
 // number of bytes it used. The frame owns a pooled copy of those bytes.
 //
+// The first byte picks the layout, Bolt v1 or v2, so frames of both may
+// follow one another in src.
+//
 // It returns xprotocol.ErrIncomplete (and n == 0) while src holds a prefix of
 // a valid frame. As soon as the fixed header is in, the frame length it
-// declares is checked against maxFrameSize (0 or less means
-// xprotocol.DefaultMaxFrameSize), so an oversized frame is refused before
-// its body arrives. Broken layout rules give a *xprotocol.FrameError of class
-// ErrMalformed naming the field; bytes seen so far are checked, so garbage is
-// refused early.
+// declares (with the CRC32 field, if the frame has one) is checked against
+// maxFrameSize (0 or less means xprotocol.DefaultMaxFrameSize), so an
+// oversized frame is refused before its body arrives. Broken layout rules
+// give a *xprotocol.FrameError of class ErrMalformed naming the field; bytes
+// seen so far are checked, so garbage is refused early. A Bolt v2 frame with
+// a CRC32 is checked against it before anything after the fixed header is
+// trusted; a mismatch names the field "crc32".
 func Decode(src []byte, maxFrameSize int) (f *Frame, n int, err error) {
 	if maxFrameSize <= 0 {
 		maxFrameSize = xprotocol.DefaultMaxFrameSize
@@ -24,12 +29,8 @@ func Decode(src []byte, maxFrameSize int) (f *Frame, n int, err error) {
 	if len(src) == 0 {
 		return nil, 0, xprotocol.ErrIncomplete
 	}
-	var lay *layout
-	switch src[0] {
-	case ProtoV1:
-		lay = &layoutV1
-	default:
-		// 0x02 (Bolt v2) is refused here until the v2 layout lands.
+	lay := layoutOf(src[0])
+	if lay == nil {
 		return nil, 0, xprotocol.Malformed(Name, "proto", fmt.Sprintf("unknown protocol byte 0x%02x", src[0]))
 	}
 	var h fixedHeader
@@ -39,6 +40,11 @@ func Decode(src []byte, maxFrameSize int) (f *Frame, n int, err error) {
 	total := h.total()
 	if len(src) < total {
 		return nil, 0, xprotocol.ErrIncomplete
+	}
+	if h.crc {
+		if err := checkCRC(src[:total]); err != nil {
+			return nil, 0, err
+		}
 	}
 	hdrStart := h.fixedLen + h.classLen
 	if reason := checkHeaderMap(src[hdrStart : hdrStart+h.headerLen]); reason != "" {
@@ -53,6 +59,14 @@ func Decode(src []byte, maxFrameSize int) (f *Frame, n int, err error) {
 // checks each field as soon as its bytes are present, returns ErrIncomplete
 // while the fixed header is partial, and bounds the declared frame length.
 func readFixedHeader(src []byte, lay *layout, maxFrameSize int, h *fixedHeader) error {
+	if lay.ver1Off != 0 && len(src) > lay.ver1Off {
+		// SOFA's decoder frames only these two; with any other ver1 it
+		// would wait forever, not knowing whether a CRC32 follows.
+		h.ver1 = src[lay.ver1Off]
+		if h.ver1 != ProtocolVersion1 && h.ver1 != ProtocolVersion2 {
+			return xprotocol.Malformed(Name, "ver1", fmt.Sprintf("unknown protocol version 0x%02x", h.ver1))
+		}
+	}
 	if len(src) > lay.typeOff {
 		h.cmdType = CmdType(src[lay.typeOff])
 		if !h.cmdType.valid() {
@@ -79,6 +93,10 @@ func readFixedHeader(src []byte, lay *layout, maxFrameSize int, h *fixedHeader) 
 	h.ver2 = src[lay.ver2Off]
 	h.id = binary.BigEndian.Uint32(src[lay.idOff:])
 	h.codec = Codec(src[lay.codecOff])
+	if lay.switchOff != 0 {
+		h.sw = src[lay.switchOff]
+		h.crc = lay.hasCRC(h.ver1, h.sw)
+	}
 	if h.cmdType == TypeResponse {
 		h.status = RespStatus(binary.BigEndian.Uint16(src[lay.varOff:]))
 	} else {
@@ -107,7 +125,7 @@ func readFixedHeader(src []byte, lay *layout, maxFrameSize int, h *fixedHeader) 
 	case h.contentLen > maxFrameSize:
 		return xprotocol.TooLarge(Name, "contentLen", h.contentLen, maxFrameSize)
 	}
-	if total := int64(h.fixedLen) + int64(h.classLen) + int64(h.headerLen) + int64(h.contentLen); total > int64(maxFrameSize) {
+	if total := int64(h.fixedLen) + int64(h.classLen) + int64(h.headerLen) + int64(h.contentLen) + int64(crcSize(h.crc)); total > int64(maxFrameSize) {
 		return xprotocol.TooLarge(Name, "frame", int(total), maxFrameSize)
 	}
 	return nil

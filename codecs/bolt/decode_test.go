@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -16,6 +17,10 @@ import (
 
 // snapshot is everything observable about a frame, for comparing decodes.
 type snapshot struct {
+	Proto   byte
+	Ver1    uint8
+	Switch  uint8
+	CRC     bool
 	Type    bolt.CmdType
 	Code    bolt.CmdCode
 	Ver2    uint8
@@ -31,7 +36,7 @@ type snapshot struct {
 
 func snap(t *testing.T, f *bolt.Frame) snapshot {
 	t.Helper()
-	return snapshot{f.CmdType(), f.CmdCode(), f.Ver2(), f.RequestID(), f.Codec(), f.TimeoutMillis(),
+	return snapshot{f.Version(), f.Ver1(), f.Switch(), f.CRCEnabled(), f.CmdType(), f.CmdCode(), f.Ver2(), f.RequestID(), f.Codec(), f.TimeoutMillis(),
 		f.RespStatus(), string(f.ClassName()), headersOf(f), string(f.Content()), string(encode(t, f))}
 }
 
@@ -78,21 +83,25 @@ func TestDecodeByteByByte(t *testing.T) {
 	}
 }
 
-// TestDecodeConcatenated decodes 1,000 frames from one buffer, then the same
-// stream delivered in random chunks, and expects the whole-frame decodes.
+// TestDecodeConcatenated decodes 1,000 frames, Bolt v1 and v2 (with and
+// without a CRC32) interleaved, from one buffer, then the same stream
+// delivered in random chunks, and expects the whole-frame decodes.
 func TestDecodeConcatenated(t *testing.T) {
 	cases := goldenCases()
 	var stream []byte
 	var want []snapshot
+	versions := map[[2]bool]int{} // {v2, crc} -> frames
 	for i := range 1000 {
 		w := cases[i%len(cases)].wire
 		w.ID = uint32(i) * 7919
 		b := w.bytes()
 		f := decodeWhole(t, b)
 		want = append(want, snap(t, f))
+		versions[[2]bool{f.Version() == 2, f.CRCEnabled()}]++
 		f.Release()
 		stream = append(stream, b...)
 	}
+	require.Len(t, versions, 3, "the stream mixes v1, v2 and v2 with CRC32: %v", versions)
 
 	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{})
 	rest := stream
@@ -134,6 +143,68 @@ func oversizeHeader() []byte {
 	b := wire{Type: 1, CmdCode: 1, Ver2: 1, ID: 1, Codec: 1}.bytes()
 	binary.BigEndian.PutUint32(b[18:22], 0x7fffffff)
 	return b
+}
+
+// TestDecodeOversizeV2: a Bolt v2 header (24 or 22 bytes) is refused from
+// its declared lengths alone, like v1.
+func TestDecodeOversizeV2(t *testing.T) {
+	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{MaxFrameSize: 16 << 20})
+	for _, w := range []wire{
+		{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 1, Codec: 1},
+		{Proto: 2, Ver1: 1, Type: 0, CmdCode: 2, Ver2: 1, ID: 1, Codec: 1},
+	} {
+		b := w.bytes()
+		if w.crc() {
+			b = b[:len(b)-4] // only the fixed header has arrived
+		}
+		off := w.lensOffset() + 4
+		binary.BigEndian.PutUint32(b[off:], 0x7fffffff)
+		_, n, err := sess.Decode(b)
+		require.ErrorIs(t, err, xprotocol.ErrFrameTooLarge)
+		assert.Zero(t, n)
+		var fe *xprotocol.FrameError
+		require.ErrorAs(t, err, &fe)
+		assert.Equal(t, "contentLen", fe.Field)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 100 {
+			_, _, _ = sess.Decode(b)
+		}
+		runtime.ReadMemStats(&after)
+		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(100<<10), "bytes allocated by 100 oversize decodes")
+	}
+}
+
+// TestDecodeLimitBoundaryV2CRC: the 4 CRC32 bytes count towards the frame
+// size limit, and the limit is applied before they (or the body) arrive.
+func TestDecodeLimitBoundaryV2CRC(t *testing.T) {
+	w := wire{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 1, Codec: 1,
+		Class: "c", Headers: []entry{{Key: "k", Value: "v"}}, Content: make([]byte, 100)}
+	b := w.bytes()
+	require.Equal(t, 24+1+10+100+4, len(b))
+
+	f, n, err := bolt.Decode(b, len(b))
+	require.NoError(t, err)
+	assert.Equal(t, len(b), n)
+	assert.Equal(t, len(b), f.Size())
+	f.Release()
+
+	// One byte short of the frame with its CRC32: refused from the fixed
+	// header alone, naming the whole frame.
+	for _, in := range [][]byte{b, b[:24]} {
+		_, _, err = bolt.Decode(in, len(b)-1)
+		var fe *xprotocol.FrameError
+		require.ErrorAs(t, err, &fe)
+		assert.ErrorIs(t, err, xprotocol.ErrFrameTooLarge)
+		assert.Equal(t, "frame", fe.Field)
+	}
+
+	// Without the switch bit the same body is 4 bytes shorter and fits.
+	w.Switch = 0
+	b = w.bytes()
+	f, _, err = bolt.Decode(b, len(b))
+	require.NoError(t, err)
+	f.Release()
 }
 
 // TestDecodeOversize: the declared frame length is checked against the limit
@@ -230,7 +301,9 @@ func TestDecodeMalformed(t *testing.T) {
 		field string
 	}{
 		{"proto 0x00", []byte{0x00}, "proto"},
-		{"proto 0x02 (v2, not yet)", patch(req, 0, 0x02), "proto"},
+		{"proto 0x03", patch(req, 0, 0x03), "proto"},
+		// 02 01 00 01 01: ver1 1, type 0, then cmdcode 0x0101.
+		{"v1 request relabelled v2", patch(req, 0, 0x02), "cmdcode"},
 		{"proto 0xff", []byte{0xff, 0x01}, "proto"},
 		{"proto ascii GET", []byte("GET / HTTP/1.1\r\n"), "proto"},
 		{"type 3 in a 2-byte prefix", []byte{0x01, 0x03}, "type"},
@@ -253,6 +326,17 @@ func TestDecodeMalformed(t *testing.T) {
 		{"header min int32 key", withHeader(cat(u32(-1<<31), u32(0))), "header"},
 		{"header second entry bad", withHeader(cat(u32(1), []byte("k"), u32(1), []byte("v"), u32(0x7fffffff))), "header"},
 	}
+	runMalformed(t, tests)
+}
+
+// runMalformed decodes each input and expects an ErrMalformed FrameError
+// naming the field.
+func runMalformed(t *testing.T, tests []struct {
+	name  string
+	in    []byte
+	field string
+}) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var f *bolt.Frame
@@ -270,16 +354,82 @@ func TestDecodeMalformed(t *testing.T) {
 	}
 }
 
-// TestDecodeGarbageNeverPanics throws random bytes (with a valid first byte
-// half the time) at Decode.
+// TestDecodeMalformedV2: the Bolt v2 fields are checked at their own
+// offsets, ver1 as soon as it arrives, and the CRC32 over the whole frame.
+func TestDecodeMalformedV2(t *testing.T) {
+	req := wire{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 1, Codec: 1, Timeout: 100,
+		Class: "c", Headers: []entry{{Key: "k", Value: "v"}}, Content: []byte("xyz")}.bytes()
+	resp := wire{Proto: 2, Ver1: 1, Type: 0, CmdCode: 2, Ver2: 1, ID: 1, Codec: 1}.bytes()
+	patch := func(b []byte, off int, v ...byte) []byte {
+		out := append([]byte(nil), b...)
+		copy(out[off:], v)
+		return out
+	}
+	flip := func(b []byte, off int) []byte { return patch(b, off, b[off]^0x01) }
+	// resealed recomputes the CRC32 so only the layout error remains.
+	resealed := func(b []byte) []byte {
+		out := append([]byte(nil), b...)
+		binary.BigEndian.PutUint32(out[len(out)-4:], crc32.ChecksumIEEE(out[:len(out)-4]))
+		return out
+	}
+	last := len(req) - 1
+	hdrOff := 24 + 1 // the header map, after the 1-byte class
+
+	tests := []struct {
+		name  string
+		in    []byte
+		field string
+	}{
+		{"ver1 0 in a 2-byte prefix", []byte{0x02, 0x00}, "ver1"},
+		{"ver1 3", patch(req, 1, 0x03), "ver1"},
+		{"ver1 0xff", patch(resp, 1, 0xff), "ver1"},
+		{"type 3 in a 3-byte prefix", []byte{0x02, 0x01, 0x03}, "type"},
+		{"type 0x80", patch(req, 2, 0x80), "type"},
+		{"cmdcode high byte in a 4-byte prefix", []byte{0x02, 0x02, 0x01, 0x01}, "cmdcode"},
+		{"cmdcode 3", patch(resp, 3, 0x00, 0x03), "cmdcode"},
+		{"classLen negative", patch(req, 16, 0x80, 0x00), "classLen"},
+		{"headerLen negative", patch(req, 18, 0xff, 0xff), "headerLen"},
+		{"contentLen negative", patch(req, 20, 0x80, 0x00, 0x00, 0x00), "contentLen"},
+		{"response classLen negative", patch(resp, 14, 0xff, 0xff), "classLen"},
+		{"response contentLen negative", patch(resp, 18, 0xff, 0xff, 0xff, 0xff), "contentLen"},
+		{"crc32 field flipped", flip(req, last), "crc32"},
+		{"content byte flipped", flip(req, last-4), "crc32"},
+		{"requestId flipped", flip(req, 6), "crc32"},
+		{"ver2 flipped", flip(req, 5), "crc32"},
+		{"timeout flipped", flip(req, 12), "crc32"},
+		{"crc32 field zeroed", patch(req, last-3, 0, 0, 0, 0), "crc32"},
+		{"header map broken under a valid CRC32", resealed(patch(req, hdrOff, 0xff, 0xff, 0xff, 0xfe)), "header"},
+		{"header map broken and CRC32 wrong", patch(req, hdrOff, 0xff, 0xff, 0xff, 0xfe), "crc32"},
+	}
+	runMalformed(t, tests)
+
+	// Switching the CRC off (ver1 1, or the switch bit cleared) makes the
+	// trailing 4 bytes the start of the next frame, not a checksum.
+	for _, b := range [][]byte{patch(req, 1, 0x01), patch(req, 11, 0x00)} {
+		f, n, err := bolt.Decode(b, 0)
+		require.NoError(t, err)
+		assert.Equal(t, len(b)-4, n)
+		assert.False(t, f.CRCEnabled())
+		f.Release()
+	}
+}
+
+// TestDecodeGarbageNeverPanics throws random bytes (with a valid Bolt v1 or
+// v2 start half the time) at Decode.
 func TestDecodeGarbageNeverPanics(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for range 20000 {
+	for range 40000 {
 		b := make([]byte, rng.IntN(64))
 		for i := range b {
 			b[i] = byte(rng.UintN(256))
 		}
-		if len(b) > 0 && rng.IntN(2) == 0 {
+		switch {
+		case len(b) > 4 && rng.IntN(4) == 0:
+			b[0], b[1], b[2], b[3], b[4] = 0x02, byte(1+rng.IntN(2)), byte(rng.IntN(3)), 0, byte(rng.IntN(3))
+			if len(b) > 11 && rng.IntN(2) == 0 {
+				b[11] |= 0x01
+			}
+		case len(b) > 0 && rng.IntN(3) == 0:
 			b[0] = 0x01
 			if len(b) > 3 {
 				b[1], b[2], b[3] = byte(rng.IntN(3)), 0, byte(rng.IntN(3))

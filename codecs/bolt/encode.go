@@ -15,10 +15,11 @@ var ErrNotBolt = errors.New("bolt: not a bolt frame")
 // encoding.BinaryAppender).
 //
 // A frame whose header map was not changed is written as its bytes, with any
-// SetStreamID already patched in. After Header().Set or Del the frame is
-// re-serialized: the fixed header with a new headerLen, then class, the
-// rebuilt header map and content. A rebuilt map over the int16 headerLen
-// limit gives a FrameError of class ErrFrameTooLarge.
+// SetStreamID (and the CRC32 it recomputed) already patched in. After
+// Header().Set or Del the frame is re-serialized: the fixed header with a new
+// headerLen, then class, the rebuilt header map, content and, for a frame
+// with a CRC32, a new CRC32 over those bytes. A rebuilt map over the int16
+// headerLen limit gives a FrameError of class ErrFrameTooLarge.
 func (f *Frame) AppendBinary(dst []byte) ([]byte, error) {
 	wire := *f.bufp
 	if !f.dirty {
@@ -33,7 +34,12 @@ func (f *Frame) AppendBinary(dst []byte) ([]byte, error) {
 	binary.BigEndian.PutUint16(dst[start+lensOff+2:], uint16(len(f.header)))
 	dst = append(dst, f.class...)
 	dst = append(dst, f.header...)
-	return append(dst, f.content...), nil
+	dst = append(dst, f.content...)
+	if f.crc {
+		dst = append(dst, 0, 0, 0, 0)
+		sealCRC(dst[start:])
+	}
+	return dst, nil
 }
 
 // session is the per-connection codec state; Bolt needs none beyond limits.

@@ -20,11 +20,14 @@ type Frame struct {
 	// Fixed-header fields, as read from the wire.
 	cmdType CmdType
 	cmdCode CmdCode
+	ver1    uint8 // Bolt v2 only; 0 for v1
+	sw      uint8 // Bolt v2 switch byte; 0 for v1
 	ver2    uint8
 	id      uint32
 	codec   Codec
 	timeout int32      // requests only (timeout field, ms)
 	status  RespStatus // responses only (respStatus field)
+	crc     bool       // the frame ends with a CRC32 (see crc.go)
 
 	class   []byte // class field, aliasing *bufp
 	header  []byte // current header map: aliases *bufp, or edit after Set/Del
@@ -42,6 +45,9 @@ var _ xprotocol.Frame = (*Frame)(nil)
 type fixedHeader struct {
 	cmdType    CmdType
 	cmdCode    CmdCode
+	ver1       uint8
+	sw         uint8
+	crc        bool
 	ver2       uint8
 	id         uint32
 	codec      Codec
@@ -53,8 +59,18 @@ type fixedHeader struct {
 	contentLen int
 }
 
-// total returns the frame's length on the wire.
-func (h *fixedHeader) total() int { return h.fixedLen + h.classLen + h.headerLen + h.contentLen }
+// total returns the frame's length on the wire, CRC32 included.
+func (h *fixedHeader) total() int {
+	return h.fixedLen + h.classLen + h.headerLen + h.contentLen + crcSize(h.crc)
+}
+
+// crcSize returns the length of the CRC32 field of a frame that has one.
+func crcSize(crc bool) int {
+	if crc {
+		return crcLen
+	}
+	return 0
+}
 
 // newFrame takes a frame from the pool and points it at wire bytes *bufp
 // whose fixed header h has been read and whose body has been validated.
@@ -65,6 +81,9 @@ func newFrame(bufp *[]byte, lay *layout, h *fixedHeader) *Frame {
 	f.lay = lay
 	f.cmdType = h.cmdType
 	f.cmdCode = h.cmdCode
+	f.ver1 = h.ver1
+	f.sw = h.sw
+	f.crc = h.crc
 	f.ver2 = h.ver2
 	f.id = h.id
 	f.codec = h.codec
@@ -118,9 +137,17 @@ func (f *Frame) StreamID() uint64 { return uint64(f.id) }
 // SetStreamID patches the requestId field in the frame's bytes in place, so
 // an otherwise untouched frame is forwarded as is. The field is 32 bits wide:
 // id is truncated to its low 32 bits (pools stay within MaxStreamID).
+//
+// A frame with a CRC32 has it recomputed over the patched bytes, so the
+// forwarded frame still passes the peer's check; that is one pass over the
+// frame, and allocates nothing.
 func (f *Frame) SetStreamID(id uint64) {
 	f.id = uint32(id)
-	binary.BigEndian.PutUint32((*f.bufp)[f.lay.idOff:], f.id)
+	b := *f.bufp
+	binary.BigEndian.PutUint32(b[f.lay.idOff:], f.id)
+	if f.crc {
+		sealCRC(b)
+	}
 }
 
 // Key returns a routing key: KeyService from the "service" header, else
@@ -170,11 +197,24 @@ func (f *Frame) Timeout() time.Duration {
 
 // Size returns the frame's length on the wire, as Encode would write it.
 func (f *Frame) Size() int {
-	return f.lay.fixedLen(f.cmdType) + len(f.class) + len(f.header) + len(f.content)
+	return f.lay.fixedLen(f.cmdType) + len(f.class) + len(f.header) + len(f.content) + crcSize(f.crc)
 }
 
-// Version returns the proto byte: 1 for Bolt v1.
+// Version returns the proto byte: ProtoV1 or ProtoV2.
 func (f *Frame) Version() byte { return f.lay.proto }
+
+// Ver1 returns a Bolt v2 frame's ver1 field (ProtocolVersion1 or
+// ProtocolVersion2), or 0 for a Bolt v1 frame, which has none.
+func (f *Frame) Ver1() uint8 { return f.ver1 }
+
+// Switch returns a Bolt v2 frame's switch byte, or 0 for a Bolt v1 frame,
+// which has none.
+func (f *Frame) Switch() uint8 { return f.sw }
+
+// CRCEnabled reports whether the frame ends with a CRC32: a Bolt v2 frame
+// with ver1 ProtocolVersion2 and SwitchCRC set. Decode has verified it;
+// SetStreamID and a re-serializing Encode recompute it.
+func (f *Frame) CRCEnabled() bool { return f.crc }
 
 // CmdType returns the type field.
 func (f *Frame) CmdType() CmdType { return f.cmdType }

@@ -2,6 +2,7 @@ package bolt_test
 
 import (
 	"encoding/binary"
+	"hash/crc32"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,8 @@ import (
 )
 
 // TestSetStreamIDPatchesInPlace: SetStreamID rewrites only the requestId
-// bytes, Encode still writes the original bytes otherwise, and neither
-// allocates.
+// bytes (and, in a frame with one, the CRC32 that covers them), Encode still
+// writes the original bytes otherwise, and neither allocates.
 func TestSetStreamIDPatchesInPlace(t *testing.T) {
 	for _, c := range goldenCases() {
 		t.Run(c.name, func(t *testing.T) {
@@ -32,10 +33,17 @@ func TestSetStreamIDPatchesInPlace(t *testing.T) {
 			want.ID = 0xdeadbeef
 			got := encode(t, f)
 			assert.Equal(t, want.bytes(), got)
-			// Only bytes 5..8 (requestId) differ from the original.
-			assert.Equal(t, orig[:5], got[:5])
-			assert.Equal(t, orig[9:], got[9:])
-			assert.Equal(t, uint32(0xdeadbeef), binary.BigEndian.Uint32(got[5:9]))
+			// Only requestId (bytes 5..8 in v1, 6..9 in v2) and the CRC32
+			// differ from the original.
+			id, end := c.wire.idOffset(), len(orig)
+			if c.wire.crc() {
+				end -= 4
+				assert.Equal(t, crc32.ChecksumIEEE(got[:end]), binary.BigEndian.Uint32(got[end:]), "CRC32 recomputed")
+				assert.NotEqual(t, orig[end:], got[end:], "CRC32 changed with the id")
+			}
+			assert.Equal(t, orig[:id], got[:id])
+			assert.Equal(t, orig[id+4:end], got[id+4:end])
+			assert.Equal(t, uint32(0xdeadbeef), binary.BigEndian.Uint32(got[id:id+4]))
 			// The body slice taken before the patch is the same memory.
 			assert.Equal(t, string(c.wire.Content), string(content))
 
@@ -43,6 +51,45 @@ func TestSetStreamIDPatchesInPlace(t *testing.T) {
 			f.SetStreamID(1<<32 | 7)
 			assert.Equal(t, uint32(7), f.RequestID())
 		})
+	}
+}
+
+// TestForwardedCRCFrameValidates is the proxy's path for a Bolt v2 frame
+// with a CRC32: decode, renumber, encode, and the peer's decode (which checks
+// the CRC32) accepts it; renumbering back restores the original bytes.
+func TestForwardedCRCFrameValidates(t *testing.T) {
+	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{})
+	for _, w := range []wire{
+		{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 7, Codec: 1, Timeout: 3000,
+			Class: sofaRequestClass, Headers: rpcHeaders, Content: make([]byte, 300)},
+		{Proto: 2, Ver1: 2, Switch: 0x03, Type: 0, CmdCode: 2, Ver2: 1, ID: 7, Codec: 11, Content: []byte("resp")},
+		{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 0, Ver2: 1, ID: 7, Codec: 1},
+	} {
+		orig := w.bytes()
+		f := decodeWhole(t, orig)
+		require.True(t, f.CRCEnabled())
+		var fwd []byte
+		for _, id := range []uint64{1, 0xffffffff, 123456789} {
+			f.SetStreamID(id)
+			out, err := sess.Encode(fwd[:0], f)
+			require.NoError(t, err)
+			fwd = out
+
+			// The upstream's decoder checks the CRC32.
+			g, n, err := sess.Decode(fwd)
+			require.NoError(t, err, "forwarded frame with id %d", id)
+			assert.Equal(t, len(fwd), n)
+			assert.Equal(t, id, g.StreamID())
+			g.Release()
+
+			// And so does the independent writer's view of the same frame.
+			want := w
+			want.ID = uint32(id)
+			assert.Equal(t, want.bytes(), fwd)
+		}
+		f.SetStreamID(7)
+		assert.Equal(t, orig, encode(t, f), "restoring the id restores the CRC32")
+		f.Release()
 	}
 }
 
@@ -130,6 +177,39 @@ func TestHeaderSetDel(t *testing.T) {
 			want.ID = 99
 			assert.Equal(t, want.bytes(), encode(t, f))
 		})
+	}
+}
+
+// TestHeaderSetDelV2CRC: a header edit on a Bolt v2 frame with a CRC32
+// re-serializes it with a new CRC32 (and one without keeps having none).
+func TestHeaderSetDelV2CRC(t *testing.T) {
+	for _, base := range []wire{
+		{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 11, Codec: 1, Timeout: 500,
+			Class: sofaRequestClass, Content: []byte("payload"),
+			Headers: []entry{{Key: "service", Value: "a.B:1.0"}, {Key: "trace", NullValue: true}}},
+		{Proto: 2, Ver1: 1, Switch: 1, Type: 0, CmdCode: 2, Ver2: 1, ID: 11, Codec: 1,
+			Headers: []entry{{Key: "service", Value: "a.B:1.0"}, {Key: "trace", NullValue: true}}},
+	} {
+		f := decodeWhole(t, base.bytes())
+		f.Header().Set("service", "c.D:2.0")
+		f.Header().Del("trace")
+		f.Header().Set("x-new", "1")
+		want := base
+		want.Headers = []entry{{Key: "service", Value: "c.D:2.0"}, {Key: "x-new", Value: "1"}}
+		wantBytes := want.bytes()
+		assert.Equal(t, len(wantBytes), f.Size())
+		got := encode(t, f)
+		assert.Equal(t, wantBytes, got)
+
+		again := decodeWhole(t, got) // checks the new CRC32
+		assertFrame(t, want, again)
+		again.Release()
+
+		// Renumbering an edited frame: the CRC32 follows too.
+		f.SetStreamID(99)
+		want.ID = 99
+		assert.Equal(t, want.bytes(), encode(t, f))
+		f.Release()
 	}
 }
 

@@ -130,6 +130,7 @@ func goldenCases() []goldenCase {
 			ctor: func() *bolt.Frame { return bolt.NewHeartbeatAck(100, bolt.CodecHessian2) },
 		},
 	}
+	cases = append(cases, goldenCasesV2(content)...)
 	for _, st := range allRespStatuses {
 		if st == bolt.StatusSuccess {
 			continue
@@ -144,6 +145,132 @@ func goldenCases() []goldenCase {
 		})
 	}
 	return cases
+}
+
+// goldenCasesV2 are Bolt v2 frames, with and without a CRC32, including the
+// switch/ver1 combinations where SOFA writes no CRC32 despite a set bit.
+func goldenCasesV2(content []byte) []goldenCase {
+	const responseClass = "com.alipay.sofa.rpc.core.response.SofaResponse"
+	return []goldenCase{
+		{
+			name: "v2_request",
+			wire: wire{Proto: 2, Ver1: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 1, Codec: 1, Timeout: 3000,
+				Class: sofaRequestClass, Headers: rpcHeaders, Content: content},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 1,
+				Timeout: 3 * time.Second, Class: sofaRequestClass, Headers: pairsOf(rpcHeaders), Content: content},
+		},
+		{
+			name: "v2_request_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 1, Codec: 1, Timeout: 3000,
+				Class: sofaRequestClass, Headers: rpcHeaders, Content: content},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, CRC: true, Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 1,
+				Timeout: 3 * time.Second, Class: sofaRequestClass, Headers: pairsOf(rpcHeaders), Content: content},
+		},
+		{
+			name: "v2_request_protobuf_max_id_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 0xffffffff, Codec: 11,
+				Timeout: 0x7fffffff, Class: "com.example.Req",
+				Headers: []entry{{Key: "sofa_head_target_service", Value: "com.example.Pb:1.0"}}, Content: []byte{0x0a, 0x01, 0x78}},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, Ver1: bolt.ProtocolVersion2, Switch: bolt.SwitchCRC,
+				Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 0xffffffff, Codec: bolt.CodecProtobuf,
+				Timeout: 1 << 62, Class: "com.example.Req",
+				Headers: [][2]string{{"sofa_head_target_service", "com.example.Pb:1.0"}}, Content: []byte{0x0a, 0x01, 0x78}},
+		},
+		{
+			name: "v2_request_header_null_value_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 6, Codec: 1, Timeout: 1000,
+				Class: sofaRequestClass, Headers: []entry{
+					{Key: "sofa_head_target_app", NullValue: true},
+					{Key: "service", Value: "com.example.EchoService:1.0"},
+					{NullKey: true, Value: "orphan"},
+				}},
+		},
+		{
+			name: "v2_oneway",
+			wire: wire{Proto: 2, Ver1: 1, Type: 2, CmdCode: 1, Ver2: 1, ID: 9, Codec: 1,
+				Class: sofaRequestClass, Headers: rpcHeaders, Content: content},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, Type: bolt.TypeOneway, Code: bolt.CodeRequest, ID: 9,
+				Class: sofaRequestClass, Headers: pairsOf(rpcHeaders), Content: content},
+		},
+		{
+			name: "v2_oneway_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 1, Type: 2, CmdCode: 1, Ver2: 1, ID: 9, Codec: 1,
+				Class: sofaRequestClass, Headers: rpcHeaders, Content: content},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, CRC: true, Type: bolt.TypeOneway, Code: bolt.CodeRequest, ID: 9,
+				Class: sofaRequestClass, Headers: pairsOf(rpcHeaders), Content: content},
+		},
+		{
+			name: "v2_response",
+			wire: wire{Proto: 2, Ver1: 1, Type: 0, CmdCode: 2, Ver2: 1, ID: 1, Codec: 1,
+				Class: responseClass, Headers: []entry{{Key: "k", Value: "v"}}, Content: content},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, Type: bolt.TypeResponse, Code: bolt.CodeResponse, ID: 1,
+				Class: responseClass, Headers: [][2]string{{"k", "v"}}, Content: content},
+		},
+		{
+			name: "v2_response_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 1, Type: 0, CmdCode: 2, Ver2: 1, ID: 1, Codec: 1,
+				Class: responseClass, Headers: []entry{{Key: "k", Value: "v"}}, Content: content},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, CRC: true, Type: bolt.TypeResponse, Code: bolt.CodeResponse, ID: 1,
+				Class: responseClass, Headers: [][2]string{{"k", "v"}}, Content: content},
+		},
+		{
+			name: "v2_response_unknown_status_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 1, Type: 0, CmdCode: 2, Ver2: 1, ID: 77, Codec: 1, Status: 0x0100},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, CRC: true, Type: bolt.TypeResponse, Code: bolt.CodeResponse,
+				ID: 77, Status: 0x0100},
+		},
+		{
+			name: "v2_heartbeat",
+			wire: wire{Proto: 2, Ver1: 1, Type: 1, CmdCode: 0, Ver2: 1, ID: 100, Codec: 1},
+			msg:  &bolt.Message{Proto: bolt.ProtoV2, Type: bolt.TypeRequest, Code: bolt.CodeHeartbeat, ID: 100},
+		},
+		{
+			name: "v2_heartbeat_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 0, Ver2: 1, ID: 100, Codec: 1},
+			msg:  &bolt.Message{Proto: bolt.ProtoV2, CRC: true, Type: bolt.TypeRequest, Code: bolt.CodeHeartbeat, ID: 100},
+		},
+		{
+			name: "v2_heartbeat_ack",
+			wire: wire{Proto: 2, Ver1: 1, Type: 0, CmdCode: 0, Ver2: 1, ID: 100, Codec: 1},
+			msg:  &bolt.Message{Proto: bolt.ProtoV2, Type: bolt.TypeResponse, Code: bolt.CodeHeartbeat, ID: 100},
+		},
+		{
+			name: "v2_heartbeat_ack_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 1, Type: 0, CmdCode: 0, Ver2: 1, ID: 100, Codec: 1},
+			msg:  &bolt.Message{Proto: bolt.ProtoV2, CRC: true, Type: bolt.TypeResponse, Code: bolt.CodeHeartbeat, ID: 100},
+		},
+		{
+			// ver1 2 without the switch bit: no CRC32.
+			name: "v2_ver1_2_crc_off",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 0, Type: 1, CmdCode: 1, Ver2: 1, ID: 12, Codec: 1, Timeout: 10,
+				Class: "c", Content: []byte("x")},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, Ver1: bolt.ProtocolVersion2, Type: bolt.TypeRequest,
+				Code: bolt.CodeRequest, ID: 12, Timeout: 10 * time.Millisecond, Class: "c", Content: []byte("x")},
+		},
+		{
+			// The switch bit under ver1 1: SOFA writes and expects no CRC32.
+			name: "v2_ver1_1_switch_crc_bit_no_crc",
+			wire: wire{Proto: 2, Ver1: 1, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 13, Codec: 1, Timeout: 10,
+				Class: "c", Content: []byte("x")},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, Ver1: bolt.ProtocolVersion1, Switch: bolt.SwitchCRC,
+				Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: 13, Timeout: 10 * time.Millisecond,
+				Class: "c", Content: []byte("x")},
+		},
+		{
+			// Unknown switch bits ride along with the CRC bit.
+			name: "v2_switch_other_bits_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 0x7f, Type: 1, CmdCode: 1, Ver2: 1, ID: 14, Codec: 1, Timeout: 10,
+				Content: []byte("x")},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, Switch: 0x7e, CRC: true, Type: bolt.TypeRequest,
+				Code: bolt.CodeRequest, ID: 14, Timeout: 10 * time.Millisecond, Content: []byte("x")},
+		},
+		{
+			name: "v2_switch_high_bits_no_crc",
+			wire: wire{Proto: 2, Ver1: 2, Switch: 0xfe, Type: 0, CmdCode: 2, Ver2: 7, ID: 15, Codec: 0x63, Status: 2},
+			msg: &bolt.Message{Proto: bolt.ProtoV2, Ver1: bolt.ProtocolVersion2, Switch: 0xfe, Type: bolt.TypeResponse,
+				Code: bolt.CodeResponse, Ver2: 7, ID: 15, Codec: 0x63, Status: bolt.StatusServerException},
+		},
+	}
 }
 
 var allRespStatuses = []bolt.RespStatus{
@@ -167,7 +294,16 @@ func headersOf(f *bolt.Frame) [][2]string {
 func assertFrame(t *testing.T, w wire, f *bolt.Frame) {
 	t.Helper()
 	assert.Equal(t, "bolt", f.Protocol())
-	assert.Equal(t, byte(1), f.Version())
+	if w.v2() {
+		assert.Equal(t, byte(2), f.Version(), "proto")
+		assert.Equal(t, w.Ver1, f.Ver1(), "ver1")
+		assert.Equal(t, w.Switch, f.Switch(), "switch")
+	} else {
+		assert.Equal(t, byte(1), f.Version(), "proto")
+		assert.Zero(t, f.Ver1(), "a v1 frame has no ver1")
+		assert.Zero(t, f.Switch(), "a v1 frame has no switch")
+	}
+	assert.Equal(t, w.crc(), f.CRCEnabled(), "crc32")
 	assert.Equal(t, bolt.CmdType(w.Type), f.CmdType(), "type")
 	assert.Equal(t, bolt.CmdCode(w.CmdCode), f.CmdCode(), "cmdcode")
 	assert.Equal(t, w.Ver2, f.Ver2(), "ver2")
@@ -322,6 +458,12 @@ var goldenFiles = map[string]wire{
 	"heartbeat_ack.hex": {Type: 0, CmdCode: 0, Ver2: 1, ID: 2, Codec: 1},
 	"request_sofarpc_headers.hex": {Type: 1, CmdCode: 1, Ver2: 1, ID: 0x0100, Codec: 11, Timeout: 3000,
 		Headers: sofaRPCHeaderMap},
+	"request_v2_crc.hex": {Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 1, Ver2: 1, ID: 1, Codec: 1, Timeout: 3000,
+		Class: sofaRequestClass, Headers: rpcHeaders, Content: []byte("hi")},
+	"response_v2_crc_no_processor.hex": {Proto: 2, Ver1: 2, Switch: 1, Type: 0, CmdCode: 2, Ver2: 1, ID: 1, Codec: 1,
+		Status: 0x0006, Class: "java.lang.String", Content: hessianShortString("no route")},
+	"heartbeat_v2.hex":         {Proto: 2, Ver1: 1, Type: 1, CmdCode: 0, Ver2: 1, ID: 2, Codec: 1},
+	"heartbeat_ack_v2_crc.hex": {Proto: 2, Ver1: 2, Switch: 1, Type: 0, CmdCode: 0, Ver2: 1, ID: 2, Codec: 1},
 }
 
 // TestGoldenFiles checks the committed hex vectors against the independent
@@ -345,15 +487,32 @@ func TestGoldenFiles(t *testing.T) {
 	}
 }
 
-// TestGoldenErrorReplyFile checks ErrorReply against a committed vector.
+// TestGoldenErrorReplyFile checks ErrorReply against committed vectors, in
+// Bolt v1 and in Bolt v2 with a CRC32.
 func TestGoldenErrorReplyFile(t *testing.T) {
-	req := decodeWhole(t, readHexFile(t, filepath.Join("testdata", "request.hex")))
-	defer req.Release()
-	reply := bolt.Proto.ErrorReply(req, xprotocol.StatusNoRoute, "no route")
-	require.NotNil(t, reply)
-	defer reply.Release()
-	assert.Equal(t, readHexFile(t, filepath.Join("testdata", "response_no_processor.hex")),
-		encode(t, reply.(*bolt.Frame)))
+	for req, resp := range map[string]string{
+		"request.hex":        "response_no_processor.hex",
+		"request_v2_crc.hex": "response_v2_crc_no_processor.hex",
+	} {
+		t.Run(req, func(t *testing.T) {
+			f := decodeWhole(t, readHexFile(t, filepath.Join("testdata", req)))
+			defer f.Release()
+			reply := bolt.Proto.ErrorReply(f, xprotocol.StatusNoRoute, "no route")
+			require.NotNil(t, reply)
+			defer reply.Release()
+			assert.Equal(t, readHexFile(t, filepath.Join("testdata", resp)), encode(t, reply.(*bolt.Frame)))
+		})
+	}
+}
+
+// TestGoldenHeartbeatReplyFile: the v2 heartbeat with a CRC32 is answered
+// with the committed v2 ack, CRC32 included.
+func TestGoldenHeartbeatReplyFile(t *testing.T) {
+	hb := decodeWhole(t, wire{Proto: 2, Ver1: 2, Switch: 1, Type: 1, CmdCode: 0, Ver2: 1, ID: 2, Codec: 1}.bytes())
+	defer hb.Release()
+	ack := bolt.Proto.HeartbeatReply(hb)
+	defer ack.Release()
+	assert.Equal(t, readHexFile(t, filepath.Join("testdata", "heartbeat_ack_v2_crc.hex")), encode(t, ack.(*bolt.Frame)))
 }
 
 // TestGoldenSofaRPCHeaderMap checks the sofa-bolt-node fixture bytes match

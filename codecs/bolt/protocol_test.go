@@ -28,9 +28,9 @@ func TestMatch(t *testing.T) {
 	}{
 		{nil, xprotocol.MatchNeedMore},
 		{[]byte{}, xprotocol.MatchNeedMore},
-		// Until type and cmdcode are both in, a valid-so-far prefix needs
-		// more bytes (so the answer never flips as bytes arrive); an
-		// invalid byte is refused at once.
+		// Bolt v1: until type, cmdcode and ver2 are all in, a valid-so-far
+		// prefix needs more bytes (so the answer never flips as bytes
+		// arrive); an invalid byte is refused at once.
 		{[]byte{0x01}, xprotocol.MatchNeedMore},
 		{[]byte{0x01, 0x00}, xprotocol.MatchNeedMore},
 		{[]byte{0x01, 0x01}, xprotocol.MatchNeedMore},
@@ -38,14 +38,45 @@ func TestMatch(t *testing.T) {
 		{[]byte{0x01, 0x03}, xprotocol.MatchNo},
 		{[]byte{0x01, 0x01, 0x00}, xprotocol.MatchNeedMore},
 		{[]byte{0x01, 0x01, 0x01}, xprotocol.MatchNo},
-		{[]byte{0x01, 0x01, 0x00, 0x00}, xprotocol.MatchYes},
-		{[]byte{0x01, 0x01, 0x00, 0x01}, xprotocol.MatchYes},
-		{[]byte{0x01, 0x00, 0x00, 0x02}, xprotocol.MatchYes},
+		{[]byte{0x01, 0x01, 0x00, 0x00}, xprotocol.MatchNeedMore},
+		{[]byte{0x01, 0x01, 0x00, 0x01}, xprotocol.MatchNeedMore},
+		{[]byte{0x01, 0x00, 0x00, 0x02}, xprotocol.MatchNeedMore},
 		{[]byte{0x01, 0x01, 0x00, 0x03}, xprotocol.MatchNo},
-		{[]byte{0x01, 0x01, 0x00, 0x01, 0xff, 0xff}, xprotocol.MatchYes},
+		{[]byte{0x01, 0x01, 0x00, 0x00, 0x01}, xprotocol.MatchYes},
+		{[]byte{0x01, 0x01, 0x00, 0x01, 0x01}, xprotocol.MatchYes},
+		{[]byte{0x01, 0x00, 0x00, 0x02, 0x01}, xprotocol.MatchYes},
+		{[]byte{0x01, 0x02, 0x00, 0x01, 0x01, 0xff, 0xff}, xprotocol.MatchYes},
+		// ver2 other than 1: not claimed at detection (Decode accepts it).
+		{[]byte{0x01, 0x01, 0x00, 0x01, 0x00}, xprotocol.MatchNo},
+		{[]byte{0x01, 0x01, 0x00, 0x01, 0x07}, xprotocol.MatchNo},
+		{[]byte{0x01, 0x01, 0x00, 0x01, 0xff, 0xff}, xprotocol.MatchNo},
+		// Bolt v2: ver1, type and cmdcode.
+		{[]byte{0x02}, xprotocol.MatchNeedMore},
+		{[]byte{0x02, 0x00}, xprotocol.MatchNo},
+		{[]byte{0x02, 0x01}, xprotocol.MatchNeedMore},
+		{[]byte{0x02, 0x02}, xprotocol.MatchNeedMore},
+		{[]byte{0x02, 0x03}, xprotocol.MatchNo},
+		{[]byte{0x02, 0xff}, xprotocol.MatchNo},
+		{[]byte{0x02, 0x01, 0x03}, xprotocol.MatchNo},
+		{[]byte{0x02, 0x02, 0x00}, xprotocol.MatchNeedMore},
+		{[]byte{0x02, 0x01, 0x01, 0x01}, xprotocol.MatchNo},
+		{[]byte{0x02, 0x01, 0x01, 0x00}, xprotocol.MatchNeedMore},
+		{[]byte{0x02, 0x01, 0x01, 0x00, 0x03}, xprotocol.MatchNo},
+		{[]byte{0x02, 0x01, 0x01, 0x00, 0x01}, xprotocol.MatchYes},
+		{[]byte{0x02, 0x02, 0x00, 0x00, 0x00}, xprotocol.MatchYes},
+		{[]byte{0x02, 0x02, 0x02, 0x00, 0x01, 0x09, 0xff}, xprotocol.MatchYes}, // ver2 is not checked in v2
+		// Framed Thrift: a positive length, then 0x80 0x01 (binary) or 0x82
+		// (compact) at byte 4.
+		{[]byte{0x01, 0x00, 0x00, 0x10, 0x80, 0x01, 0x00, 0x01}, xprotocol.MatchNo},
+		{[]byte{0x01, 0x01, 0x00, 0x01, 0x80, 0x01, 0x00, 0x01}, xprotocol.MatchNo},
+		{[]byte{0x01, 0x00, 0x00, 0x02, 0x82, 0x21, 0x00, 0x04}, xprotocol.MatchNo},
+		{[]byte{0x02, 0x00, 0x00, 0x10, 0x82, 0x21, 0x01, 0x04}, xprotocol.MatchNo},
+		{[]byte{0x02, 0x01, 0x01, 0x00, 0x80, 0x01, 0x00, 0x01}, xprotocol.MatchNo},
+		{[]byte{0x02, 0x02, 0x00, 0x00, 0x82, 0x21, 0x00, 0x04}, xprotocol.MatchNo},
 		{[]byte{0x00}, xprotocol.MatchNo},
-		{[]byte{0x02, 0x01}, xprotocol.MatchNo}, // Bolt v2: a later codec
-		{[]byte{0xda, 0xbb}, xprotocol.MatchNo}, // Dubbo magic
+		{[]byte{0x03, 0x01}, xprotocol.MatchNo},
+		{[]byte{0xda, 0xbb}, xprotocol.MatchNo},             // Dubbo magic
+		{[]byte{0x80, 0x01, 0x00, 0x01}, xprotocol.MatchNo}, // unframed Thrift binary
 		{[]byte("GET /"), xprotocol.MatchNo},
 		{[]byte("PRI * HTTP/2.0"), xprotocol.MatchNo},
 	}
@@ -54,10 +85,70 @@ func TestMatch(t *testing.T) {
 	}
 	for _, c := range goldenCases() {
 		b := c.wire.bytes()
-		assert.Equal(t, xprotocol.MatchYes, bolt.Proto.Match(b), c.name)
-		// The answer is stable: every prefix says NeedMore or Yes, never No.
-		for i := range 4 {
-			assert.NotEqual(t, xprotocol.MatchNo, bolt.Proto.Match(b[:i]), "%s prefix %d", c.name, i)
+		want := xprotocol.MatchYes
+		if !c.wire.v2() && c.wire.Ver2 != 1 {
+			want = xprotocol.MatchNo // decodable, but not claimed at detection
+		}
+		assert.Equal(t, want, bolt.Proto.Match(b), c.name)
+		// The answer is stable: every prefix says NeedMore until the 5th
+		// byte decides, then the same answer.
+		for i := range b {
+			got := bolt.Proto.Match(b[:i])
+			if i < 5 {
+				assert.Equal(t, xprotocol.MatchNeedMore, got, "%s prefix %d", c.name, i)
+			} else {
+				assert.Equal(t, want, got, "%s prefix %d", c.name, i)
+			}
+		}
+	}
+}
+
+// TestMatchMonotone: over every 5-byte Bolt-like start built from bytes that
+// sit on a field boundary, Match never changes its mind as bytes arrive.
+func TestMatchMonotone(t *testing.T) {
+	vals := []byte{0x00, 0x01, 0x02, 0x03, 0x7f, 0x80, 0x82, 0xff}
+	for _, p0 := range []byte{0x01, 0x02} {
+		for _, b1 := range vals {
+			for _, b2 := range vals {
+				for _, b3 := range vals {
+					for _, b4 := range vals {
+						in := []byte{p0, b1, b2, b3, b4, 0x01}
+						decided := xprotocol.MatchNeedMore
+						for i := 0; i <= len(in); i++ {
+							r := bolt.Proto.Match(in[:i])
+							if decided != xprotocol.MatchNeedMore && r != decided {
+								t.Fatalf("% x: prefix %d says %v after %v", in, i, r, decided)
+							}
+							decided = r
+						}
+						if decided == xprotocol.MatchNeedMore {
+							t.Fatalf("% x: undecided after 6 bytes", in)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMatchDisjointFromFramedThrift: no framed Thrift start (a positive
+// 4-byte length, then 0x80 0x01 or 0x82) is claimed, whatever the length.
+// Bolt reads bytes 0 to 4 only, so every length whose first byte is a Bolt
+// proto byte and whose third byte could be a cmdcode high byte is tried.
+func TestMatchDisjointFromFramedThrift(t *testing.T) {
+	in := make([]byte, 6)
+	for _, p0 := range []byte{0x01, 0x02} {
+		for b1 := range 256 {
+			for _, b2 := range []byte{0x00, 0x01, 0x80} {
+				for b3 := range 256 {
+					for _, marker := range [][2]byte{{0x80, 0x01}, {0x82, 0x21}, {0x82, 0x41}} {
+						in[0], in[1], in[2], in[3], in[4], in[5] = p0, byte(b1), b2, byte(b3), marker[0], marker[1]
+						if bolt.Proto.Match(in) != xprotocol.MatchNo {
+							t.Fatalf("framed Thrift start % x is not refused", in)
+						}
+					}
+				}
+			}
 		}
 	}
 }
@@ -122,35 +213,61 @@ func TestRespStatusFor(t *testing.T) {
 	}
 }
 
+// replyLayouts are the request layouts a reply must echo: Bolt v1, and v2
+// without a CRC32, with one, and with other switch bits set.
+var replyLayouts = []struct {
+	name               string
+	proto, ver1, swtch uint8
+}{
+	{"v1", 0, 0, 0},
+	{"v2", 2, 1, 0},
+	{"v2_crc", 2, 2, 1},
+	{"v2_crc_other_bits", 2, 2, 0x43},
+	{"v2_ver1_1_switch_bit", 2, 1, 1},
+}
+
 // TestErrorReply checks the reply for every generic status against the
-// independent writer, for hessian2 and protobuf requests.
+// independent writer, for hessian2 and protobuf requests in every layout:
+// a Bolt v2 request is answered in v2 with its ver1 and switch byte.
 func TestErrorReply(t *testing.T) {
 	statuses := []xprotocol.Status{
 		xprotocol.StatusOK, xprotocol.StatusNoRoute, xprotocol.StatusUnavailable, xprotocol.StatusTimeout,
 		xprotocol.StatusOverload, xprotocol.StatusBadRequest, xprotocol.StatusServerError, xprotocol.StatusUnknown,
 	}
-	for _, codec := range []uint8{1, 11} {
-		reqWire := wire{Type: 1, CmdCode: 1, Ver2: 1, ID: 4242, Codec: codec, Timeout: 100,
-			Class: sofaRequestClass, Headers: rpcHeaders, Content: []byte("x")}
-		req := decodeWhole(t, reqWire.bytes())
-		for _, st := range statuses {
-			msg := "xgate: " + st.String()
-			reply := bolt.Proto.ErrorReply(req, st, msg)
-			require.NotNil(t, reply)
-			bf := reply.(*bolt.Frame)
-			want := wire{Type: 0, CmdCode: 2, Ver2: 1, ID: 4242, Codec: codec,
-				Status: uint16(bolt.RespStatusFor(st)), Class: "java.lang.String", Content: hessianShortString(msg)}
-			assert.Equal(t, want.bytes(), encode(t, bf), "codec %d %s", codec, st)
-			assert.Equal(t, xprotocol.KindResponse, reply.Kind())
-			assert.False(t, reply.Heartbeat())
-			assert.Equal(t, st, reply.Status())
-
-			decoded, err := hessian.NewDecoder(reply.Body()).Decode()
-			require.NoError(t, err)
-			assert.Equal(t, msg, decoded)
-			reply.Release()
+	for _, lay := range replyLayouts {
+		for _, codec := range []uint8{1, 11} {
+			testErrorReply(t, lay.name, wire{Proto: lay.proto, Ver1: lay.ver1, Switch: lay.swtch,
+				Type: 1, CmdCode: 1, Ver2: 1, ID: 4242, Codec: codec, Timeout: 100,
+				Class: sofaRequestClass, Headers: rpcHeaders, Content: []byte("x")}, statuses)
 		}
-		req.Release()
+	}
+}
+
+func testErrorReply(t *testing.T, name string, reqWire wire, statuses []xprotocol.Status) {
+	t.Helper()
+	req := decodeWhole(t, reqWire.bytes())
+	defer req.Release()
+	for _, st := range statuses {
+		msg := "xgate: " + st.String()
+		reply := bolt.Proto.ErrorReply(req, st, msg)
+		require.NotNil(t, reply)
+		bf := reply.(*bolt.Frame)
+		want := wire{Proto: reqWire.Proto, Ver1: reqWire.Ver1, Switch: reqWire.Switch,
+			Type: 0, CmdCode: 2, Ver2: 1, ID: 4242, Codec: reqWire.Codec,
+			Status: uint16(bolt.RespStatusFor(st)), Class: "java.lang.String", Content: hessianShortString(msg)}
+		got := encode(t, bf)
+		assert.Equal(t, want.bytes(), got, "%s codec %d %s", name, reqWire.Codec, st)
+		assert.Equal(t, reqWire.crc(), bf.CRCEnabled(), "%s: CRC32 as the request", name)
+		back := decodeWhole(t, got) // a CRC32 reply passes the check
+		back.Release()
+		assert.Equal(t, xprotocol.KindResponse, reply.Kind())
+		assert.False(t, reply.Heartbeat())
+		assert.Equal(t, st, reply.Status())
+
+		decoded, err := hessian.NewDecoder(reply.Body()).Decode()
+		require.NoError(t, err)
+		assert.Equal(t, msg, decoded)
+		reply.Release()
 	}
 }
 
@@ -181,16 +298,43 @@ func TestErrorReplyNoReply(t *testing.T) {
 }
 
 // TestErrorReplyHeartbeat: a heartbeat gets a heartbeat ack carrying the
-// status, without content.
+// status, without content, in the heartbeat's layout.
 func TestErrorReplyHeartbeat(t *testing.T) {
-	hb := bolt.NewHeartbeat(5)
-	defer hb.Release()
-	reply := bolt.Proto.ErrorReply(hb, xprotocol.StatusUnavailable, "upstream gone")
-	require.NotNil(t, reply)
-	defer reply.Release()
-	want := wire{Type: 0, CmdCode: 0, Ver2: 1, ID: 5, Codec: 1, Status: 0x0010}
-	assert.Equal(t, want.bytes(), encode(t, reply.(*bolt.Frame)))
-	assert.True(t, reply.Heartbeat())
+	for _, lay := range replyLayouts {
+		hb := decodeWhole(t, wire{Proto: lay.proto, Ver1: lay.ver1, Switch: lay.swtch,
+			Type: 1, CmdCode: 0, Ver2: 1, ID: 5, Codec: 1}.bytes())
+		reply := bolt.Proto.ErrorReply(hb, xprotocol.StatusUnavailable, "upstream gone")
+		require.NotNil(t, reply)
+		want := wire{Proto: lay.proto, Ver1: lay.ver1, Switch: lay.swtch,
+			Type: 0, CmdCode: 0, Ver2: 1, ID: 5, Codec: 1, Status: 0x0010}
+		assert.Equal(t, want.bytes(), encode(t, reply.(*bolt.Frame)), lay.name)
+		assert.True(t, reply.Heartbeat())
+		reply.Release()
+		hb.Release()
+	}
+}
+
+// TestHeartbeatReplyV2: a Bolt v2 heartbeat is acknowledged in v2 with its
+// ver1, switch byte and codec, so with a CRC32 when it had one.
+func TestHeartbeatReplyV2(t *testing.T) {
+	for _, lay := range replyLayouts {
+		for _, codec := range []uint8{1, 11} {
+			hb := decodeWhole(t, wire{Proto: lay.proto, Ver1: lay.ver1, Switch: lay.swtch,
+				Type: 1, CmdCode: 0, Ver2: 1, ID: 3, Codec: codec}.bytes())
+			ack := bolt.Proto.HeartbeatReply(hb)
+			want := wire{Proto: lay.proto, Ver1: lay.ver1, Switch: lay.swtch,
+				Type: 0, CmdCode: 0, Ver2: 1, ID: 3, Codec: codec}
+			got := encode(t, ack.(*bolt.Frame))
+			assert.Equal(t, want.bytes(), got, "%s codec %d", lay.name, codec)
+			assert.Equal(t, want.crc(), ack.(*bolt.Frame).CRCEnabled(), lay.name)
+			assert.Equal(t, xprotocol.StatusOK, ack.Status())
+			back := decodeWhole(t, got)
+			assert.True(t, back.Heartbeat())
+			back.Release()
+			ack.Release()
+			hb.Release()
+		}
+	}
 }
 
 func TestHeartbeatShapes(t *testing.T) {
@@ -229,6 +373,17 @@ func TestBuildErrors(t *testing.T) {
 		{"class", bolt.Message{Type: bolt.TypeRequest, Code: bolt.CodeRequest, Class: strings.Repeat("c", 1<<15)}, "classLen", xprotocol.ErrFrameTooLarge},
 		{"headers", bolt.Message{Type: bolt.TypeRequest, Code: bolt.CodeRequest,
 			Headers: [][2]string{{"k", strings.Repeat("v", 1<<15-8)}}}, "headerLen", xprotocol.ErrFrameTooLarge},
+		{"proto 3", bolt.Message{Proto: 3, Type: bolt.TypeRequest, Code: bolt.CodeRequest}, "proto", xprotocol.ErrMalformed},
+		{"v1 with CRC", bolt.Message{CRC: true, Type: bolt.TypeRequest, Code: bolt.CodeRequest}, "crc32", xprotocol.ErrMalformed},
+		{"explicit v1 with CRC", bolt.Message{Proto: bolt.ProtoV1, CRC: true, Type: bolt.TypeRequest, Code: bolt.CodeRequest},
+			"crc32", xprotocol.ErrMalformed},
+		{"v2 ver1 1 with CRC", bolt.Message{Proto: bolt.ProtoV2, Ver1: bolt.ProtocolVersion1, CRC: true,
+			Type: bolt.TypeRequest, Code: bolt.CodeRequest}, "crc32", xprotocol.ErrMalformed},
+		{"v2 ver1 3", bolt.Message{Proto: bolt.ProtoV2, Ver1: 3, Type: bolt.TypeRequest, Code: bolt.CodeRequest},
+			"ver1", xprotocol.ErrMalformed},
+		{"v2 type", bolt.Message{Proto: bolt.ProtoV2, Type: 3, Code: bolt.CodeRequest}, "type", xprotocol.ErrMalformed},
+		{"v2 class", bolt.Message{Proto: bolt.ProtoV2, CRC: true, Type: bolt.TypeRequest, Code: bolt.CodeRequest,
+			Class: strings.Repeat("c", 1<<15)}, "classLen", xprotocol.ErrFrameTooLarge},
 	}
 	for _, tc := range tests {
 		f, err := bolt.Build(tc.msg)
@@ -249,6 +404,14 @@ func TestBuildErrors(t *testing.T) {
 	f.Release()
 
 	assert.Panics(t, func() { bolt.NewRequest(1, strings.Repeat("c", 1<<15), nil, nil, 0) })
+
+	// Ver1 and Switch mean nothing in Bolt v1 and are not written.
+	f, err = bolt.Build(bolt.Message{Ver1: 2, Switch: 0xff, Type: bolt.TypeRequest, Code: bolt.CodeHeartbeat, ID: 1})
+	require.NoError(t, err)
+	assert.Equal(t, wire{Type: 1, CmdCode: 0, Ver2: 1, ID: 1, Codec: 1}.bytes(), encode(t, f))
+	assert.Zero(t, f.Ver1())
+	assert.Zero(t, f.Switch())
+	f.Release()
 }
 
 // foreignFrame is a frame of another protocol.

@@ -5,9 +5,31 @@ import "strconv"
 // Name is the protocol's registered configuration name.
 const Name = "bolt"
 
-// ProtoV1 is the proto byte (the first byte of a frame) of Bolt v1.
-// Bolt v2 uses 0x02; it is reserved for the v2 codec.
-const ProtoV1 byte = 0x01
+// Proto bytes: the first byte of a frame names its layout. One connection
+// may carry both; each frame is decoded by its own first byte.
+const (
+	// ProtoV1 is the proto byte of Bolt v1 (SOFA RpcProtocol).
+	ProtoV1 byte = 0x01
+	// ProtoV2 is the proto byte of Bolt v2 (SOFA RpcProtocolV2).
+	ProtoV2 byte = 0x02
+)
+
+// Values of a Bolt v2 frame's ver1 field (SOFA RpcProtocolV2
+// PROTOCOL_VERSION_1 and PROTOCOL_VERSION_2). SOFA defines no others, and its
+// decoder cannot frame any other value, so Decode refuses them.
+const (
+	// ProtocolVersion1 is the v2 layout whose frames never carry a CRC32,
+	// whatever the switch byte says.
+	ProtocolVersion1 uint8 = 1
+	// ProtocolVersion2 is the v2 layout whose frames end with a CRC32 when
+	// the switch byte has SwitchCRC set.
+	ProtocolVersion2 uint8 = 2
+)
+
+// SwitchCRC is bit 0 of a Bolt v2 frame's switch byte (SOFA ProtocolSwitch
+// CRC_SWITCH_INDEX). With ver1 ProtocolVersion2 it means the frame ends with
+// a CRC32; the other bits are carried through unchanged.
+const SwitchCRC uint8 = 0x01
 
 // CommandVersion1 is the ver2 field (the command format version) Bolt v1
 // peers send; frames built by this package carry it.
@@ -103,15 +125,19 @@ const (
 )
 
 // layout says where the fixed-header fields of one protocol version sit.
-// Only the v1 layout exists today; Bolt v2 adds ver1 after proto and switch
-// after codec, shifting the later offsets (see the package doc).
+// Bolt v2 adds ver1 after proto and switch after codec, shifting the later
+// offsets (see the package doc).
 type layout struct {
-	proto    byte
-	typeOff  int // type(1)
-	codeOff  int // cmdcode(2)
-	ver2Off  int // ver2(1)
-	idOff    int // requestId(4)
-	codecOff int // codec(1)
+	proto byte
+	// ver1Off and switchOff are the ver1(1) and switch(1) fields; 0 (the
+	// proto byte's offset) means the version has no such field.
+	ver1Off   int
+	switchOff int
+	typeOff   int // type(1)
+	codeOff   int // cmdcode(2)
+	ver2Off   int // ver2(1)
+	idOff     int // requestId(4)
+	codecOff  int // codec(1)
 	// varOff is timeout(4) in a request and respStatus(2) in a response.
 	varOff int
 	// reqLensOff and respLensOff are where classLen(2), headerLen(2) and
@@ -131,6 +157,40 @@ var layoutV1 = layout{
 	varOff:      10,
 	reqLensOff:  14,
 	respLensOff: 12,
+}
+
+// layoutV2 is Bolt v2: a 24-byte request header and a 22-byte response
+// header (SOFA RpcProtocolV2 REQUEST_HEADER_LEN and RESPONSE_HEADER_LEN).
+var layoutV2 = layout{
+	proto:       ProtoV2,
+	ver1Off:     1,
+	typeOff:     2,
+	codeOff:     3,
+	ver2Off:     5,
+	idOff:       6,
+	codecOff:    10,
+	switchOff:   11,
+	varOff:      12,
+	reqLensOff:  16,
+	respLensOff: 14,
+}
+
+// layoutOf returns the layout a proto byte names, or nil.
+func layoutOf(proto byte) *layout {
+	switch proto {
+	case ProtoV1:
+		return &layoutV1
+	case ProtoV2:
+		return &layoutV2
+	}
+	return nil
+}
+
+// hasCRC reports whether a frame of this layout with fields ver1 and sw ends
+// with a CRC32: only Bolt v2 with ver1 ProtocolVersion2 and SwitchCRC set
+// (SOFA RpcCommandEncoderV2 and RpcCommandDecoderV2 test exactly this).
+func (l *layout) hasCRC(ver1, sw uint8) bool {
+	return l.switchOff != 0 && ver1 == ProtocolVersion2 && sw&SwitchCRC != 0
 }
 
 // lensOff returns where the three length fields start for a frame of type t.
