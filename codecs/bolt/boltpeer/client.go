@@ -19,6 +19,9 @@ import (
 
 // Response is a decoded Bolt response, copied out of the codec's pools.
 type Response struct {
+	// Proto is the response's protocol version byte (1 or 2).
+	Proto     byte
+	CRC       bool
 	ID        uint32
 	Status    bolt.RespStatus
 	Heartbeat bool
@@ -29,6 +32,12 @@ type Response struct {
 
 // Client multiplexes concurrent calls over one Bolt connection.
 type Client struct {
+	// Proto selects the request format: bolt.ProtoV1 (default) or
+	// bolt.ProtoV2; set it before the first call.
+	Proto byte
+	// CRC adds a CRC32 to Bolt v2 requests.
+	CRC bool
+
 	conn    net.Conn
 	wmu     sync.Mutex
 	w       *bufio.Writer
@@ -81,13 +90,28 @@ func (c *Client) Do(ctx context.Context, headers [][2]string, content []byte) (*
 		timeout = time.Until(dl)
 	}
 	return c.roundTrip(ctx, func(id uint32) *bolt.Frame {
-		return bolt.NewRequest(id, "java.lang.String", headers, content, timeout)
+		return c.build(bolt.Message{Type: bolt.TypeRequest, Code: bolt.CodeRequest, ID: id, Timeout: timeout,
+			Class: "java.lang.String", Headers: headers, Content: content})
 	})
+}
+
+// build makes a frame in the client's protocol version.
+func (c *Client) build(m bolt.Message) *bolt.Frame {
+	if c.Proto == bolt.ProtoV2 {
+		m.Proto, m.CRC = bolt.ProtoV2, c.CRC
+	}
+	f, err := bolt.Build(m)
+	if err != nil {
+		panic(fmt.Sprintf("boltpeer: building a request: %v", err)) // only oversized test input gets here
+	}
+	return f
 }
 
 // Heartbeat sends a heartbeat and waits for the acknowledgement.
 func (c *Client) Heartbeat(ctx context.Context) (*Response, error) {
-	return c.roundTrip(ctx, bolt.NewHeartbeat)
+	return c.roundTrip(ctx, func(id uint32) *bolt.Frame {
+		return c.build(bolt.Message{Type: bolt.TypeRequest, Code: bolt.CodeHeartbeat, ID: id})
+	})
 }
 
 // Oneway sends a oneway request.
@@ -96,7 +120,8 @@ func (c *Client) Oneway(service, method string, content []byte) error {
 	c.nextID++
 	id := c.nextID
 	c.mu.Unlock()
-	f := bolt.NewOneway(id, "java.lang.String", [][2]string{{"service", service}, {"sofa_head_method_name", method}}, content)
+	f := c.build(bolt.Message{Type: bolt.TypeOneway, Code: bolt.CodeRequest, ID: id, Class: "java.lang.String",
+		Headers: [][2]string{{"service", service}, {"sofa_head_method_name", method}}, Content: content})
 	defer f.Release()
 	return c.write(f)
 }
@@ -179,6 +204,8 @@ func (c *Client) readLoop() {
 
 func copyResponse(f *bolt.Frame) *Response {
 	r := &Response{
+		Proto:     f.Version(),
+		CRC:       f.CRCEnabled(),
 		ID:        f.RequestID(),
 		Status:    f.RespStatus(),
 		Heartbeat: f.Heartbeat(),

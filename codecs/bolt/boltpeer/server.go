@@ -3,6 +3,7 @@ package boltpeer
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -125,7 +126,7 @@ func (s *Server) serveConn(c net.Conn) {
 		var reply *bolt.Frame
 		switch {
 		case f.Heartbeat():
-			reply = bolt.NewHeartbeatAck(f.RequestID(), f.Codec())
+			reply = respond(f, bolt.Message{Code: bolt.CodeHeartbeat, Codec: f.Codec()})
 		case f.CmdType() == bolt.TypeOneway:
 			s.requests.Add(1)
 			return
@@ -134,12 +135,26 @@ func (s *Server) serveConn(c net.Conn) {
 			if s.opts.Hold != nil && s.opts.Hold(f.Content()) {
 				return
 			}
-			reply = bolt.NewResponse(f.RequestID(), bolt.StatusSuccess, string(f.ClassName()),
-				[][2]string{{"server", s.opts.Name}}, append([]byte(nil), f.Content()...))
+			reply = respond(f, bolt.Message{Code: bolt.CodeResponse, Codec: f.Codec(), Class: string(f.ClassName()),
+				Headers: [][2]string{{"server", s.opts.Name}}, Content: append([]byte(nil), f.Content()...)})
 		default:
 			return
 		}
 		batch = append(batch, reply)
 	}, flush)
 	flush()
+}
+
+// respond builds a response to req in req's protocol version, with its
+// ver1 and switch (so a CRC request gets a CRC reply), as SOFA servers do.
+func respond(req *bolt.Frame, m bolt.Message) *bolt.Frame {
+	m.Type, m.ID, m.Status = bolt.TypeResponse, req.RequestID(), bolt.StatusSuccess
+	if req.Version() == bolt.ProtoV2 {
+		m.Proto, m.Ver1, m.Switch = bolt.ProtoV2, req.Ver1(), req.Switch()
+	}
+	f, err := bolt.Build(m)
+	if err != nil {
+		panic(fmt.Sprintf("boltpeer: building a reply: %v", err))
+	}
+	return f
 }
