@@ -162,3 +162,11 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+func replaceOnce(s, old, repl string) string {
+	i := strings.Index(s, old)
+	if i < 0 {
+		panic(fmt.Sprintf("replaceOnce: %q not found", old))
+	}
+	return s[:i] + repl + s[i+len(old):]
+}
