@@ -22,6 +22,7 @@ import (
 	_ "github.com/xgate/xgate/codecs/all"
 	"github.com/xgate/xgate/codecs/bolt"
 	"github.com/xgate/xgate/codecs/bolt/boltpeer"
+	"github.com/xgate/xgate/codecs/dubbo/dubbopeer"
 	"github.com/xgate/xgate/proxy/config"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -43,7 +44,7 @@ func run(bin, path string) error {
 		return err
 	}
 	// Sample backends, one per cluster endpoint.
-	var servers []*boltpeer.Server
+	var servers []io.Closer
 	defer func() {
 		for _, s := range servers {
 			_ = s.Close()
@@ -55,8 +56,17 @@ func run(bin, path string) error {
 			if err != nil {
 				return fmt.Errorf("backend for %s: %w", cl.Name, err)
 			}
-			servers = append(servers, boltpeer.Serve(ln, boltpeer.ServerOptions{Name: fmt.Sprintf("%s#%d@%s", cl.Name, i, ep)}))
-			fmt.Printf("backend  %-12s %s listening on %s\n", cl.Name, cl.Protocol, ep)
+			name := fmt.Sprintf("%s#%d@%s", cl.Name, i, ep)
+			switch cl.Protocol {
+			case "bolt":
+				servers = append(servers, boltpeer.Serve(ln, boltpeer.ServerOptions{Name: name}))
+			case "dubbo":
+				servers = append(servers, dubbopeer.Serve(ln, dubbopeer.ServerOptions{Name: name}))
+			default:
+				_ = ln.Close()
+				return fmt.Errorf("cluster %s: the demo has no %q backend", cl.Name, cl.Protocol)
+			}
+			fmt.Printf("backend  %-12s %-6s listening on %s\n", cl.Name, cl.Protocol, ep)
 		}
 	}
 
@@ -105,6 +115,16 @@ func run(bin, path string) error {
 	show("bolt", "com.example.EchoService.greet x-env=canary", r, err)
 	expect("canary", err == nil && strings.HasPrefix(r.Headers["server"], "canary-bolt#"))
 
+	v2, err := boltpeer.Dial(addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer v2.Close()
+	v2.Proto, v2.CRC = bolt.ProtoV2, true
+	r, err = v2.Call(ctx, "com.example.EchoService", "echo", []byte("bolt v2 with crc32"))
+	show("boltv2", "com.example.EchoService.echo (CRC32)", r, err)
+	expect("bolt v2", err == nil && r.Status == bolt.StatusSuccess && r.Proto == bolt.ProtoV2 && r.CRC)
+
 	r, err = c.Call(ctx, "com.example.NoSuchService", "echo", []byte("?"))
 	show("bolt", "com.example.NoSuchService.echo", r, err)
 	expect("no route", err == nil && r.Status == bolt.StatusNoProcessor)
@@ -112,6 +132,10 @@ func run(bin, path string) error {
 	r, err = c.Heartbeat(ctx)
 	show("bolt", "heartbeat", r, err)
 	expect("heartbeat", err == nil && r.Heartbeat && r.Status == bolt.StatusSuccess)
+
+	if err := runDubbo(ctx, addr, expect); err != nil {
+		return err
+	}
 
 	closed := sendGarbage(addr)
 	fmt.Printf("%-6s %-44s -> %s\n", "?", "garbage bytes", map[bool]string{true: "connection closed by xgate", false: "NOT CLOSED"}[closed])
@@ -226,4 +250,41 @@ func (p *xgateProc) stop() {
 	case <-time.After(10 * time.Second):
 		_ = p.cmd.Process.Kill()
 	}
+}
+
+// runDubbo sends Dubbo calls built with dubbo-go's own codec.
+func runDubbo(ctx context.Context, addr string, expect func(string, bool)) error {
+	c, err := dubbopeer.Dial(addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	show := func(what string, r *dubbopeer.Response, err error) {
+		if err != nil {
+			fmt.Printf("%-6s %-44s -> error: %v\n", "dubbo", what, err)
+			return
+		}
+		where := fmt.Sprint(r.Attachments["server"])
+		if r.Attachments["server"] == nil {
+			where = "answered by xgate"
+		}
+		result := fmt.Sprint(r.Value)
+		if r.ErrorMessage != "" {
+			result = r.ErrorMessage
+		}
+		fmt.Printf("%-6s %-44s -> %-40s status %d %q\n", "dubbo", what, where, r.Status, printable([]byte(result)))
+	}
+	for i := range 2 {
+		msg := fmt.Sprintf("hi dubbo %d", i)
+		r, err := c.Call(ctx, "org.apache.dubbo.demo.DemoService", "echo", msg)
+		show("org.apache.dubbo.demo.DemoService.echo", r, err)
+		expect("dubbo echo", err == nil && r.Status == 20 && r.Value == msg)
+	}
+	r, err := c.Call(ctx, "org.apache.dubbo.demo.Missing", "echo", "?")
+	show("org.apache.dubbo.demo.Missing.echo", r, err)
+	expect("dubbo no route", err == nil && r.Status == 60)
+	r, err = c.Heartbeat(ctx)
+	show("heartbeat (event)", r, err)
+	expect("dubbo heartbeat", err == nil && r.Heartbeat)
+	return nil
 }
