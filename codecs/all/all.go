@@ -3,6 +3,7 @@
 package all
 
 import (
-	_ "github.com/xgate/xgate/codecs/bolt"  // SOFA Bolt v1 and v2
+	_ "github.com/xgate/xgate/codecs/bolt"  // SOFA Bolt v1
 	_ "github.com/xgate/xgate/codecs/dubbo" // Dubbo 2.x (hessian2)
+	_ "github.com/xgate/xgate/codecs/thrift"
 )

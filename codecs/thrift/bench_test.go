@@ -1,0 +1,102 @@
+package thrift_test
+
+import (
+	"context"
+	"testing"
+
+	athrift "github.com/apache/thrift/lib/go/thrift"
+
+	"github.com/xgate/xgate/codecs/thrift"
+	"github.com/xgate/xgate/xprotocol"
+)
+
+func benchDecode(b *testing.B, v thrift.Variant) {
+	src := typicalCall(b, v)
+	sess := thrift.Proto.NewSession(xprotocol.SessionOptions{})
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		f, _, err := sess.Decode(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Release()
+	}
+}
+
+// BenchmarkDecodeFramedBinaryCall: Decode + Release of a ~400-byte call
+// (header parse only; the frame length says where it ends).
+func BenchmarkDecodeFramedBinaryCall(b *testing.B) { benchDecode(b, thrift.BinaryFramed) }
+
+// BenchmarkDecodeFramedCompactCall: the same in compact.
+func BenchmarkDecodeFramedCompactCall(b *testing.B) { benchDecode(b, thrift.CompactFramed) }
+
+// BenchmarkDecodeUnframedBinaryCall: the walker finds the end of the call.
+func BenchmarkDecodeUnframedBinaryCall(b *testing.B) { benchDecode(b, thrift.BinaryUnframed) }
+
+// BenchmarkDecodeUnframedCompactCall: the walker, compact.
+func BenchmarkDecodeUnframedCompactCall(b *testing.B) { benchDecode(b, thrift.CompactUnframed) }
+
+// BenchmarkLibrarySkipUnframedBinaryCall is the reference the walker
+// replaces: the Apache library reading the header and skipping the args of
+// the same call from a reused memory buffer.
+func BenchmarkLibrarySkipUnframedBinaryCall(b *testing.B) {
+	src := typicalCall(b, thrift.BinaryUnframed)
+	mem := athrift.NewTMemoryBufferLen(len(src))
+	p, _ := libProtocol(thrift.BinaryUnframed, mem)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		mem.Reset()
+		_, _ = mem.Write(src)
+		if _, _, _, err := p.ReadMessageBegin(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := athrift.SkipDefaultDepth(ctx, p, athrift.STRUCT); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkForward is the proxy's hot path: Decode, read the routing keys,
+// renumber, Encode into a reused buffer, Release. Compact ids alternate
+// between 1- and 5-byte varints, so every renumbering resizes the seqid.
+func BenchmarkForward(b *testing.B) {
+	for _, v := range thrift.AllVariants() {
+		b.Run(v.String(), func(b *testing.B) {
+			src := typicalCall(b, v)
+			sess := thrift.Proto.NewSession(xprotocol.SessionOptions{})
+			dst := make([]byte, 0, 4096)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			ids := [2]uint64{7, 1 << 30}
+			i := 0
+			for b.Loop() {
+				f, _, err := sess.Decode(src)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = f.Key(xprotocol.KeyService)
+				_ = f.Key(xprotocol.KeyMethod)
+				i++
+				f.SetStreamID(ids[i&1])
+				if dst, err = sess.Encode(dst[:0], f); err != nil {
+					b.Fatal(err)
+				}
+				f.Release()
+			}
+		})
+	}
+}
+
+// BenchmarkMatch: detection on a framed binary prefix (8 bytes).
+func BenchmarkMatch(b *testing.B) {
+	p := typicalCall(b, thrift.BinaryFramed)[:8]
+	b.ReportAllocs()
+	for b.Loop() {
+		if thrift.Proto.Match(p) != xprotocol.MatchYes {
+			b.Fatal("no match")
+		}
+	}
+}
