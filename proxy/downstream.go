@@ -31,6 +31,13 @@ type downstream struct {
 	serial bool
 	// variants is the protocol's Variants view, when it has one.
 	variants xprotocol.Variants
+	// implicitOneway: the protocol's clients may send oneway calls as
+	// requests (xprotocol.ImplicitOneway); requests are numbered (reqSeq)
+	// and the newest answered one remembered (answered) to infer them.
+	implicitOneway bool
+	reqSeq         uint64
+	answered       uint64
+	current        *pending // the newest request in flight
 }
 
 // OnOpen implements transport.Handler.
@@ -61,7 +68,7 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 	}
 	off := 0
 	for off < len(data) && !c.Closed() {
-		if ds.serial && ds.inflight > 0 {
+		if ds.serial && ds.inflight > 0 && !ds.implicitOneway {
 			break // resumed when the request in flight is answered
 		}
 		f, n, err := ds.sess.Decode(data[off:])
@@ -99,6 +106,9 @@ func (ds *downstream) detect(data []byte) bool {
 	ds.l.detectMatched[p.Name()].Inc()
 	ds.proto = p
 	ds.variants, _ = p.(xprotocol.Variants)
+	if io, ok := p.(xprotocol.ImplicitOneway); ok {
+		ds.implicitOneway = io.ImplicitOneway()
+	}
 	ds.sess = p.NewSession(xprotocol.SessionOptions{Role: xprotocol.RoleServer, MaxFrameSize: ds.l.cfg.MaxFrameSize})
 	return true
 }
@@ -162,8 +172,16 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		f.Release()
 		return
 	}
+	if ds.serial && ds.current != nil {
+		// Only reachable with implicit oneways: a one-at-a-time client
+		// sent this before the previous request was answered.
+		ds.presumeOneway(ds.current)
+	}
 	p := ds.ls.newPending()
 	p.ds, p.hp, p.req, p.origID = ds, hp, f, f.StreamID()
+	ds.reqSeq++
+	p.seq = ds.reqSeq
+	ds.current = p
 	ds.inflight++
 	// Armed before sending: a send that fails at once answers (and frees) p.
 	timeout := cl.requestTimeout
@@ -195,17 +213,60 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 	u.inflight[id] = p
 }
 
+// presumeOneway stops waiting for p on behalf of the client. On a
+// ping-pong connection the server will not answer a oneway call, so the
+// connection is free at once; elsewhere p stays with its pool until it is
+// answered or times out, silently.
+func (ds *downstream) presumeOneway(p *pending) {
+	ds.l.implicitOneway.Inc()
+	ds.inflight--
+	ds.current = nil
+	if u := p.up; u != nil && p.hp.mode == xprotocol.PoolPingPong {
+		u.current = nil
+		p.ls.loop.Stop(&p.timer)
+		p.req.Release()
+		p.ls.freePending(p)
+		u.hp.release(u)
+		return
+	}
+	p.detached = true
+}
+
 // unqueue undoes the bookkeeping of a request that was not sent after all.
 func (ds *downstream) unqueue(p *pending) {
 	ds.conn.Loop().Stop(&p.timer)
 	ds.inflight--
+	ds.current = nil
 	ds.ls.freePending(p)
 }
 
 // finish ends one forwarded request: it relays resp, or builds an error
 // reply with status st when resp is nil, and releases both frames.
-func (ds *downstream) finish(req, resp xprotocol.Frame, st xprotocol.Status, msg string) {
+func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Status, msg string) {
+	req := p.req
+	if p.detached {
+		// Presumed oneway: the client stopped waiting for it long ago.
+		if resp != nil {
+			resp.Release()
+		}
+		req.Release()
+		return
+	}
 	ds.inflight--
+	if ds.current == p {
+		ds.current = nil
+	}
+	if resp != nil && p.seq > ds.answered {
+		ds.answered = p.seq
+	}
+	if resp == nil && st == xprotocol.StatusTimeout && ds.implicitOneway && ds.answered > p.seq {
+		// A later request was answered while this one never was: it was a
+		// oneway call sent as a request, and nobody waits for a reply.
+		ds.l.implicitOneway.Inc()
+		req.Release()
+		ds.afterFinish()
+		return
+	}
 	if resp == nil && !ds.closed {
 		ds.l.replies.inc(st)
 		resp = ds.proto.ErrorReply(req, st, msg)
@@ -217,6 +278,12 @@ func (ds *downstream) finish(req, resp xprotocol.Frame, st xprotocol.Status, msg
 		resp.Release()
 	}
 	req.Release()
+	ds.afterFinish()
+}
+
+// afterFinish closes a draining connection once idle, and lets a serial
+// connection read its next request.
+func (ds *downstream) afterFinish() {
 	if ds.inflight == 0 {
 		if ds.l.draining.Load() {
 			ds.conn.Close(nil)

@@ -29,6 +29,8 @@ type listener struct {
 	detectNoMatch prometheus.Counter
 	detectTimeout prometheus.Counter
 	replies       *statusCounters
+	// implicitOneway counts requests inferred to be oneway calls.
+	implicitOneway prometheus.Counter
 }
 
 func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[string]*cluster, m *metrics, log *slog.Logger) (*listener, error) {
@@ -48,17 +50,18 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 		return nil, fmt.Errorf("listener %s: no protocols registered", cfg.Name)
 	}
 	l := &listener{
-		cfg:           cfg,
-		log:           log.With("listener", cfg.Name),
-		m:             m,
-		detector:      detect.New(protos, cfg.DetectPeekBytes),
-		router:        newRouter(cfg.Name, cfg.Routes, clusters, m),
-		connsTotal:    m.connsTotal.WithLabelValues(cfg.Name),
-		connsActive:   m.connsActive.WithLabelValues(cfg.Name),
-		detectMatched: make(map[string]prometheus.Counter, len(protos)),
-		detectNoMatch: m.detect.WithLabelValues(cfg.Name, "no_match", ""),
-		detectTimeout: m.detect.WithLabelValues(cfg.Name, "timeout", ""),
-		replies:       m.statusCounters(m.localReplies, cfg.Name),
+		cfg:            cfg,
+		log:            log.With("listener", cfg.Name),
+		m:              m,
+		detector:       detect.New(protos, cfg.DetectPeekBytes),
+		router:         newRouter(cfg.Name, cfg.Routes, clusters, m),
+		connsTotal:     m.connsTotal.WithLabelValues(cfg.Name),
+		connsActive:    m.connsActive.WithLabelValues(cfg.Name),
+		detectMatched:  make(map[string]prometheus.Counter, len(protos)),
+		detectNoMatch:  m.detect.WithLabelValues(cfg.Name, "no_match", ""),
+		detectTimeout:  m.detect.WithLabelValues(cfg.Name, "timeout", ""),
+		replies:        m.statusCounters(m.localReplies, cfg.Name),
+		implicitOneway: m.implicitOneway.WithLabelValues(cfg.Name),
 	}
 	for _, p := range protos {
 		l.detectMatched[p.Name()] = m.detect.WithLabelValues(cfg.Name, "matched", p.Name())

@@ -13,17 +13,18 @@ import (
 type metrics struct {
 	reg *prometheus.Registry
 
-	connsTotal    *prometheus.CounterVec // listener
-	connsActive   *prometheus.GaugeVec   // listener
-	connsRefused  *prometheus.CounterVec // listener, reason
-	detect        *prometheus.CounterVec // listener, result, protocol
-	decodeErrors  *prometheus.CounterVec // listener, protocol, side, kind
-	requests      *prometheus.CounterVec // listener, cluster
-	localReplies  *prometheus.CounterVec // listener, status
-	upstreamResp  *prometheus.CounterVec // cluster, status
-	connectFail   *prometheus.CounterVec // cluster
-	upstreamConns *prometheus.CounterVec // cluster
-	unmatched     *prometheus.CounterVec // cluster
+	connsTotal     *prometheus.CounterVec // listener
+	connsActive    *prometheus.GaugeVec   // listener
+	connsRefused   *prometheus.CounterVec // listener, reason
+	detect         *prometheus.CounterVec // listener, result, protocol
+	decodeErrors   *prometheus.CounterVec // listener, protocol, side, kind
+	requests       *prometheus.CounterVec // listener, cluster
+	localReplies   *prometheus.CounterVec // listener, status
+	upstreamResp   *prometheus.CounterVec // cluster, status
+	connectFail    *prometheus.CounterVec // cluster
+	upstreamConns  *prometheus.CounterVec // cluster
+	unmatched      *prometheus.CounterVec // cluster
+	implicitOneway *prometheus.CounterVec // listener
 }
 
 func newMetrics() *metrics {
@@ -47,6 +48,7 @@ func newMetrics() *metrics {
 	m.connectFail = counter("upstream_connect_failures_total", "Failed upstream dials.", "cluster")
 	m.upstreamConns = counter("upstream_connections_total", "Upstream connections opened.", "cluster")
 	m.unmatched = counter("upstream_unmatched_responses_total", "Upstream responses with no pending request (late or unknown id).", "cluster")
+	m.implicitOneway = counter("implicit_oneway_total", "Requests inferred to be oneway calls (the client did not wait for them).", "listener")
 	return m
 }
 

@@ -55,7 +55,10 @@ type pending struct {
 	req    xprotocol.Frame // kept for the error reply; its stream id is upID while in flight
 	origID uint64
 	upID   uint64
-	timer  transport.Timer
+	seq    uint64 // the request's number on its downstream connection
+	// detached: presumed oneway, the client no longer waits (ImplicitOneway).
+	detached bool
+	timer    transport.Timer
 }
 
 func (ls *loopState) newPending() *pending {
@@ -99,7 +102,7 @@ func (p *pending) expire() {
 func (p *pending) fail(st xprotocol.Status, msg string) {
 	p.ls.loop.Stop(&p.timer)
 	p.req.SetStreamID(p.origID)
-	p.ds.finish(p.req, nil, st, msg)
+	p.ds.finish(p, nil, st, msg)
 	p.ls.freePending(p)
 }
 
@@ -107,7 +110,7 @@ func (p *pending) fail(st xprotocol.Status, msg string) {
 func (p *pending) complete(resp xprotocol.Frame) {
 	p.ls.loop.Stop(&p.timer)
 	resp.SetStreamID(p.origID)
-	p.ds.finish(p.req, resp, resp.Status(), "")
+	p.ds.finish(p, resp, resp.Status(), "")
 	p.ls.freePending(p)
 }
 
@@ -346,6 +349,9 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 func (u *upstream) take(id uint64) *pending {
 	if u.inflight == nil {
 		p := u.current
+		if p == nil || p.upID != id {
+			return nil // not the reply to the request on this connection
+		}
 		u.current = nil
 		return p
 	}

@@ -124,3 +124,19 @@ func PoolModeOf(p Protocol, v uint8) PoolMode {
 	}
 	return p.PoolMode()
 }
+
+// ImplicitOneway is implemented by a Protocol whose clients may send a
+// oneway call as an ordinary two-way request, so only the IDL tells them
+// apart (Apache Thrift's Go client writes CALL for oneway methods). The
+// engine then infers oneway calls from the client's behaviour instead of
+// answering them with a timeout error nobody waits for:
+//
+//   - on a connection that carries one request at a time, a client that
+//     sends its next request before the previous one was answered was not
+//     waiting: the previous one was oneway;
+//   - on a multiplexed connection, a request that times out after a later
+//     request on the same connection was answered gets no error reply.
+type ImplicitOneway interface {
+	// ImplicitOneway reports whether the inference applies.
+	ImplicitOneway() bool
+}

@@ -101,6 +101,11 @@ func matchCompact(msg []byte) xprotocol.MatchResult {
 // VariantPoolMode, which multiplexes framed variants.
 func (Protocol) PoolMode() xprotocol.PoolMode { return xprotocol.PoolPingPong }
 
+// ImplicitOneway reports true: Apache Thrift's Go client sends a oneway
+// method as a CALL message, which only the IDL marks as oneway, so the
+// engine infers oneway calls (see xprotocol.ImplicitOneway).
+func (Protocol) ImplicitOneway() bool { return true }
+
 // FrameVariant returns a Thrift frame's variant, or 0 for another
 // protocol's frame.
 func (Protocol) FrameVariant(f xprotocol.Frame) uint8 {
