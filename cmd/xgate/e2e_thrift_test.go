@@ -176,4 +176,3 @@ func TestThriftThroughGateway(t *testing.T) {
 		})
 	}
 }
-
