@@ -146,11 +146,7 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		return
 	}
 	cl := rt.cluster
-	up := ds.proto
-	if cl.protocol != "" && cl.protocol != up.Name() {
-		ds.reject(f, xprotocol.StatusNoRoute, fmt.Sprintf("cluster %s speaks %s, request is %s", cl.name, cl.protocol, up.Name()))
-		return
-	}
+	up := ds.proto // routes only pick clusters that speak it (see newRouter)
 	oneway := f.Kind() == xprotocol.KindOneway
 	if !oneway && ds.inflight >= ds.l.cfg.MaxRequestsPerConnection {
 		ds.reject(f, xprotocol.StatusOverload, "too many requests in flight on this connection")

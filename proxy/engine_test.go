@@ -87,6 +87,22 @@ func TestRouterFirstMatchWins(t *testing.T) {
 		assert.Equal(t, c.want, rt.cluster.name, "%v", c.headers)
 		f.Release()
 	}
+	// A cluster that speaks another protocol never takes the request, and
+	// an explicit protocol condition is honoured.
+	thriftCC := config.DefaultCluster()
+	thriftCC.Name, thriftCC.Protocol, thriftCC.Endpoints = "t", "thrift", []string{"127.0.0.1:1"}
+	clusters["t"] = newCluster(4, thriftCC, m)
+	r3 := newRouter("l", []config.Route{
+		{Match: config.RouteMatch{}, Cluster: "t"},
+		{Match: config.RouteMatch{Protocol: "thrift"}, Cluster: "a"},
+		{Match: config.RouteMatch{Protocol: "bolt", Service: "svc"}, Cluster: "b"},
+	}, clusters, m)
+	bf := bolt.NewRequest(1, "c", [][2]string{{"service", "svc"}}, nil, 0)
+	defer bf.Release()
+	if rt := r3.match(bf); assert.NotNil(t, rt) {
+		assert.Equal(t, "b", rt.cluster.name)
+	}
+
 	// Without a catch-all, an unmatched request has no route.
 	r2 := newRouter("l", []config.Route{{Match: config.RouteMatch{Service: "svc"}, Cluster: "a"}}, clusters, m)
 	f := bolt.NewRequest(1, "c", [][2]string{{"service", "nope"}}, nil, 0)

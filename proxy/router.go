@@ -11,6 +11,7 @@ import (
 
 // route is one compiled routing rule of a listener.
 type route struct {
+	protocol   string // from the match, or else the cluster's protocol
 	service    string
 	method     string
 	pathPrefix string
@@ -28,11 +29,16 @@ func newRouter(listener string, rs []config.Route, clusters map[string]*cluster,
 	r := &router{}
 	for _, rc := range rs {
 		rt := &route{
+			protocol:   rc.Match.Protocol,
 			service:    rc.Match.Service,
 			method:     rc.Match.Method,
 			pathPrefix: rc.Match.PathPrefix,
 			cluster:    clusters[rc.Cluster],
 			requests:   m.requests.WithLabelValues(listener, rc.Cluster),
+		}
+		if rt.protocol == "" && rt.cluster != nil {
+			// A cluster that speaks one protocol serves only that protocol.
+			rt.protocol = rt.cluster.protocol
 		}
 		for k, v := range rc.Match.Headers {
 			rt.headers = append(rt.headers, [2]string{k, v})
@@ -54,6 +60,9 @@ func (r *router) match(f xprotocol.Frame) *route {
 }
 
 func (rt *route) matches(f xprotocol.Frame) bool {
+	if rt.protocol != "" && f.Protocol() != rt.protocol {
+		return false
+	}
 	if rt.service != "" && string(f.Key(xprotocol.KeyService)) != rt.service {
 		return false
 	}

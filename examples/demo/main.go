@@ -23,6 +23,8 @@ import (
 	"github.com/xgate/xgate/codecs/bolt"
 	"github.com/xgate/xgate/codecs/bolt/boltpeer"
 	"github.com/xgate/xgate/codecs/dubbo/dubbopeer"
+	"github.com/xgate/xgate/codecs/thrift"
+	"github.com/xgate/xgate/codecs/thrift/thriftpeer"
 	"github.com/xgate/xgate/proxy/config"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -62,11 +64,21 @@ func run(bin, path string) error {
 				servers = append(servers, boltpeer.Serve(ln, boltpeer.ServerOptions{Name: name}))
 			case "dubbo":
 				servers = append(servers, dubbopeer.Serve(ln, dubbopeer.ServerOptions{Name: name}))
+			case "thrift":
+				// The generated Thrift server listens itself; the variant
+				// is the demo's choice per cluster (see demo.yaml).
+				_ = ln.Close()
+				v := thrift.MakeVariant(strings.Contains(cl.Name, "unframed"), !strings.Contains(cl.Name, "unframed"))
+				s, err := thriftpeer.Serve(thriftpeer.ServerOptions{Variant: v, Multiplexed: true, Name: name, Address: ep})
+				if err != nil {
+					return fmt.Errorf("backend for %s: %w", cl.Name, err)
+				}
+				servers = append(servers, closerFunc(func() error { s.Stop(); return nil }))
 			default:
 				_ = ln.Close()
 				return fmt.Errorf("cluster %s: the demo has no %q backend", cl.Name, cl.Protocol)
 			}
-			fmt.Printf("backend  %-12s %-6s listening on %s\n", cl.Name, cl.Protocol, ep)
+			fmt.Printf("backend  %-20s %-6s listening on %s\n", cl.Name, cl.Protocol, ep)
 		}
 	}
 
@@ -134,6 +146,9 @@ func run(bin, path string) error {
 	expect("heartbeat", err == nil && r.Heartbeat && r.Status == bolt.StatusSuccess)
 
 	if err := runDubbo(ctx, addr, expect); err != nil {
+		return err
+	}
+	if err := runThrift(ctx, addr, expect); err != nil {
 		return err
 	}
 
@@ -287,4 +302,45 @@ func runDubbo(ctx context.Context, addr string, expect func(string, bool)) error
 	show("heartbeat (event)", r, err)
 	expect("dubbo heartbeat", err == nil && r.Heartbeat)
 	return nil
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
+// runThrift calls the generated Thrift client in two wire variants.
+func runThrift(ctx context.Context, addr string, expect func(string, bool)) error {
+	for _, c := range []struct {
+		variant thrift.Variant
+		mux     bool
+	}{{thrift.BinaryFramed, true}, {thrift.CompactUnframed, false}} {
+		client, err := thriftpeer.Dial(addr, thriftpeer.ClientOptions{Variant: c.variant, Multiplexed: c.mux})
+		if err != nil {
+			return err
+		}
+		name := "echo"
+		if c.mux {
+			name = "Echo:echo"
+		}
+		what := fmt.Sprintf("%s (%s)", name, c.variant)
+		got, err := client.Echo.Echo(ctx, thriftpeer.WhoAmI+" hello")
+		if err != nil {
+			fmt.Printf("%-6s %-44s -> error: %v\n", "thrift", what, err)
+		} else {
+			fmt.Printf("%-6s %-44s -> %q\n", "thrift", what, printable([]byte(got)))
+		}
+		expect("thrift "+what, err == nil && strings.HasPrefix(got, "echo-thrift-"))
+		sum, err := client.Echo.Add(ctx, 20, 22)
+		fmt.Printf("%-6s %-44s -> %d %v\n", "thrift", "add(20, 22) "+c.variant.String(), sum, errString(err))
+		expect("thrift add", err == nil && sum == 42)
+		_ = client.Close()
+	}
+	return nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

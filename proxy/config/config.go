@@ -165,6 +165,12 @@ type Route struct {
 // compared exactly against the protocol's generic routing keys (see
 // DESIGN.md, "Routing keys by protocol").
 type RouteMatch struct {
+	// Protocol must equal the request's protocol name (e.g. "thrift").
+	// Key: protocol. Must be a registered protocol name. A route whose
+	// cluster sets a protocol only ever matches requests of that protocol,
+	// whether or not this is set.
+	Protocol string `yaml:"protocol"`
+
 	// Service must equal the request's service (Bolt target service, Dubbo
 	// interface, Thrift service, HTTP host, gRPC pkg.Service). Key: service.
 	Service string `yaml:"service"`

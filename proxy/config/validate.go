@@ -175,6 +175,9 @@ func (v *validator) route(path string, r *Route, clusters map[string]bool, clust
 		}
 	}
 	m := &r.Match
+	if m.Protocol != "" && !v.known[m.Protocol] {
+		v.fail(path+".match.protocol", "unknown protocol %q (known: %s)", m.Protocol, strings.TrimPrefix(v.knownMsg, Auto+", "))
+	}
 	if m.PathPrefix != "" && !strings.HasPrefix(m.PathPrefix, "/") {
 		v.fail(path+".match.path_prefix", "must start with \"/\", got %q", m.PathPrefix)
 	}

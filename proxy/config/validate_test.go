@@ -95,6 +95,8 @@ func TestParseBroken(t *testing.T) {
 			path: "listeners[0].max_frame_size", line: 8, msg: `must be a whole number, got "16MiB"`},
 		{name: "negative event loops", edit: &edited{"max_frame_size: 16777216", "event_loops: -1"},
 			path: "listeners[0].event_loops", line: 8, msg: "must be >= 0, got -1"},
+		{name: "unknown route protocol", edit: &edited{"service: com.example.EchoService", "protocol: sofa"},
+			path: "listeners[0].routes[0].match.protocol", line: 10, msg: `unknown protocol "sofa"`},
 		{name: "unknown heartbeat mode", edit: &edited{"max_frame_size: 16777216", "heartbeat: sometimes"},
 			path: "listeners[0].heartbeat", line: 8, msg: `unknown heartbeat mode "sometimes" (want local or forward)`},
 		{name: "negative idle timeout", edit: &edited{"max_frame_size: 16777216", "idle_timeout: -1s"},

@@ -36,6 +36,8 @@ const FailInternal = "internal"
 type ServerOptions struct {
 	// Variant is the protocol and transport the server speaks (required).
 	Variant xthrift.Variant
+	// Address is where to listen; "" means a free loopback port.
+	Address string
 	// Multiplexed serves Echo and Calc behind a TMultiplexedProcessor
 	// ("Echo:echo", "Calc:mul"); plain names still reach Echo. Without it
 	// only Echo is served, under plain names.
@@ -83,7 +85,11 @@ func Serve(opts ServerOptions) (*Server, error) {
 	if !opts.Variant.Valid() {
 		return nil, fmt.Errorf("thriftpeer: serve: invalid variant %d", opts.Variant)
 	}
-	inner, err := athrift.NewTServerSocket("127.0.0.1:0")
+	addr := opts.Address
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	inner, err := athrift.NewTServerSocket(addr)
 	if err != nil {
 		return nil, fmt.Errorf("thriftpeer: serve: %w", err)
 	}
