@@ -6,7 +6,7 @@ FUZZTIME     ?= 5s
 # Fuzz targets live in ./fuzz; each runs for FUZZTIME in fuzz-smoke.
 FUZZ_TARGETS  = $(shell $(GO) test -list '^Fuzz' ./fuzz | grep '^Fuzz')
 
-.PHONY: all build test unit lint demo bench fuzz-smoke fuzz clean
+.PHONY: all build test unit lint demo bench fuzz-smoke fuzz gen-thrift clean
 
 all: build
 
@@ -34,7 +34,7 @@ demo: build
 
 ## bench: codec and transport micro-benchmarks (ns/op, B/op, allocs/op)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./codecs/... ./transport/... ./detect/...
+	$(GO) test -run '^$$' -bench . -benchmem ./codecs/bolt ./codecs/dubbo ./codecs/thrift ./transport ./detect
 
 ## fuzz-smoke: every fuzz target for FUZZTIME (CI)
 fuzz-smoke:
@@ -46,6 +46,15 @@ fuzz-smoke:
 ## fuzz: every fuzz target for 10 minutes (for humans; FUZZTIME=1h make fuzz for longer)
 fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=$${FUZZTIME:-10m}
+
+## gen-thrift: regenerate conformance/thrift/gen-go from echo.thrift (the output is committed;
+## needs the thrift compiler, installed from Debian's thrift-compiler when missing)
+gen-thrift:
+	@command -v thrift >/dev/null || apt-get install -y thrift-compiler
+	rm -rf conformance/thrift/gen-go && mkdir -p conformance/thrift/gen-go
+	thrift --gen go:package_prefix=github.com/xgate/xgate/conformance/thrift/gen-go/,skip_remote \
+	  -out conformance/thrift/gen-go conformance/thrift/echo.thrift
+	gofmt -w conformance/thrift/gen-go
 
 clean:
 	rm -rf $(BIN)
