@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -225,34 +226,19 @@ func TestLoadMissingFile(t *testing.T) {
 	assert.Contains(t, err.Error(), "nope.yaml")
 }
 
-// TestParseDesignExample keeps the example of DESIGN.md's "Configuration
-// contract" valid (plus the two clusters it names without defining): the
-// YAML shape is a public interface.
+// TestParseDesignExample keeps the example of docs/DESIGN.md's
+// "Configuration contract" valid: the YAML shape is a public interface.
 func TestParseDesignExample(t *testing.T) {
-	c, err := Parse([]byte(`
-admin:
-  address: 127.0.0.1:9901        # /healthz, /metrics (Prometheus), /config, /clusters
-listeners:
-  - name: edge
-    address: 127.0.0.1:2045
-    protocols: [auto]            # auto = detect among all registered; or a list, e.g. [bolt, dubbo]
-    routes:
-      - match: {service: com.example.EchoService, method: echo}
-        cluster: echo-bolt
-      - match: {path_prefix: /api/, headers: {x-env: canary}}
-        cluster: canary
-      - match: {}                # catch-all
-        cluster: default
-clusters:
-  - name: echo-bolt
-    protocol: bolt               # upstream protocol; omitted = same as the downstream request
-    lb: round_robin              # round_robin | random | least_request | ring_hash | maglev | weighted
-    endpoints: [127.0.0.1:12200, 127.0.0.1:12201]
-  - {name: canary, endpoints: [127.0.0.1:12300]}
-  - {name: default, endpoints: [127.0.0.1:12400]}
-`), testProtocols)
+	doc, err := os.ReadFile("../../docs/DESIGN.md")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	require.True(t, ok, "docs/DESIGN.md has no yaml block")
+	example, _, ok := strings.Cut(rest, "```")
+	require.True(t, ok)
+	c, err := Parse([]byte(example), testProtocols)
 	require.NoError(t, err)
 	assert.Equal(t, RouteMatch{PathPrefix: "/api/", Headers: map[string]string{"x-env": "canary"}}, c.Listeners[0].Routes[1].Match)
+	assert.Equal(t, "thrift", c.Listeners[0].Routes[2].Match.Protocol)
 }
 
 func TestParseFreePorts(t *testing.T) {
