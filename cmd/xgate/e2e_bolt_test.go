@@ -16,7 +16,7 @@ import (
 	"github.com/xgate/xgate/codecs/bolt/boltpeer"
 )
 
-func echoServer(t *testing.T, opts boltpeer.ServerOptions) *boltpeer.Server {
+func echoServer(t testing.TB, opts boltpeer.ServerOptions) *boltpeer.Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

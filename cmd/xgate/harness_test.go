@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -53,7 +53,7 @@ func freeAddr(t *testing.T) string {
 
 // gateway is a running xgate process.
 type gateway struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	admin  string
 	addr   string
@@ -65,7 +65,7 @@ type gateway struct {
 // startGateway writes cfg (with {{ADDR}} and {{ADMIN}} replaced by free
 // addresses) to a file and runs `xgate run -c FILE`, returning once the
 // process logs that it started.
-func startGateway(t *testing.T, cfg string) *gateway {
+func startGateway(t testing.TB, cfg string) *gateway {
 	t.Helper()
 	g := &gateway{t: t, admin: freeAddr(t), addr: freeAddr(t), exited: make(chan error, 1)}
 	cfg = strings.ReplaceAll(cfg, "{{ADDR}}", g.addr)
@@ -106,7 +106,7 @@ func startGateway(t *testing.T, cfg string) *gateway {
 }
 
 // waitLog waits until the gateway has logged a line containing substr.
-func (g *gateway) waitLog(t *testing.T, substr string) {
+func (g *gateway) waitLog(t testing.TB, substr string) {
 	t.Helper()
 	require.Eventually(t, func() bool { return strings.Contains(g.logs(), substr) },
 		10*time.Second, 5*time.Millisecond, "gateway never logged %q", substr)
@@ -157,7 +157,7 @@ func (g *gateway) metric(series string) float64 {
 	return 0
 }
 
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
