@@ -106,7 +106,7 @@ func Build(m Message) (*Frame, error) {
 	lensOff := lay.lensOff(m.Type)
 	fixedLen := lensOff + 8
 	crc := lay.hasCRC(m.Ver1, m.Switch)
-	bufp := getBuf(fixedLen + len(m.Class) + headerLen + len(m.Content) + crcSize(crc))
+	bufp := bufs.Get(fixedLen + len(m.Class) + headerLen + len(m.Content) + crcSize(crc))
 	b := *bufp
 	b[0] = lay.proto
 	if lay.switchOff != 0 {
@@ -139,7 +139,7 @@ func Build(m Message) (*Frame, error) {
 	// built frame is exactly what Decode would make of its bytes.
 	var h fixedHeader
 	if err := readFixedHeader(b, lay, math.MaxInt, &h); err != nil {
-		putBuf(bufp)
+		bufs.Put(bufp)
 		return nil, err
 	}
 	return newFrame(bufp, lay, &h), nil

@@ -50,7 +50,7 @@ func Decode(src []byte, maxFrameSize int) (f *Frame, n int, err error) {
 	if reason := checkHeaderMap(src[hdrStart : hdrStart+h.headerLen]); reason != "" {
 		return nil, 0, xprotocol.Malformed(Name, "header", reason)
 	}
-	bufp := getBuf(total)
+	bufp := bufs.Get(total)
 	copy(*bufp, src[:total])
 	return newFrame(bufp, lay, &h), total, nil
 }

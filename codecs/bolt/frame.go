@@ -105,7 +105,7 @@ func (f *Frame) Release() {
 	if f.bufp == nil {
 		return // a second Release of a frame not yet reused: ignore it
 	}
-	putBuf(f.bufp)
+	bufs.Put(f.bufp)
 	edit := f.edit[:0]
 	if cap(edit) > maxRetainedEdit {
 		edit = nil

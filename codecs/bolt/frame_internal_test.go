@@ -65,30 +65,6 @@ func TestLayoutV2(t *testing.T) {
 	assert.True(t, layoutV2.hasCRC(ProtocolVersion2, SwitchCRC))
 }
 
-// TestBufClass pins the size classes of the byte pool.
-func TestBufClass(t *testing.T) {
-	tests := []struct{ n, class int }{
-		{0, 0}, {1, 0}, {64, 0}, {65, 1}, {128, 1}, {129, 2},
-		{16 << 20, 18}, {64 << 20, 20}, {64<<20 + 1, -1},
-	}
-	for _, tc := range tests {
-		assert.Equal(t, tc.class, bufClass(tc.n), "n=%d", tc.n)
-	}
-}
-
-// TestGetPutBuf: buffers come back with the asked length and their class's
-// capacity; odd capacities are not pooled.
-func TestGetPutBuf(t *testing.T) {
-	for _, n := range []int{1, 22, 64, 65, 1000, 4096, 100000} {
-		p := getBuf(n)
-		require.Len(t, *p, n)
-		assert.Equal(t, 1<<(bufClass(n)+minBufShift), cap(*p))
-		putBuf(p)
-	}
-	odd := make([]byte, 10, 100)
-	assert.NotPanics(t, func() { putBuf(&odd) })
-}
-
 // TestReleaseResetsFrame: a released frame keeps only its edit buffer.
 func TestReleaseResetsFrame(t *testing.T) {
 	f := NewRequest(1, "c", [][2]string{{"a", "b"}}, []byte("x"), 0)

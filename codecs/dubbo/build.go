@@ -165,7 +165,7 @@ func frameFrom(msg []byte, flag byte, status RespStatus, id uint64) (*Frame, err
 	if n > MaxBodyLen {
 		return nil, xprotocol.TooLarge(Name, "bodyLength", n, MaxBodyLen)
 	}
-	bufp := getBuf(len(msg))
+	bufp := bufs.Get(len(msg))
 	copy(*bufp, msg)
 	putHeader(*bufp, flag, status, id, n)
 	return newFrame(bufp), nil
@@ -182,7 +182,7 @@ func putHeader(b []byte, flag byte, status RespStatus, id uint64, bodyLen int) {
 // without the library (no allocation in steady state): heartbeats and
 // error replies.
 func newSmall(flag byte, status RespStatus, id uint64, body func([]byte) []byte, bodyLen int) *Frame {
-	bufp := getBuf(HeaderLen + bodyLen)
+	bufp := bufs.Get(HeaderLen + bodyLen)
 	b := *bufp
 	body(b[HeaderLen:HeaderLen])
 	putHeader(b, flag, status, id, bodyLen)

@@ -29,7 +29,7 @@ func Decode(src []byte, maxFrameSize int) (f *Frame, n int, err error) {
 	if len(src) < total {
 		return nil, 0, xprotocol.ErrIncomplete
 	}
-	bufp := getBuf(total)
+	bufp := bufs.Get(total)
 	copy(*bufp, src[:total])
 	return newFrame(bufp), total, nil
 }

@@ -51,7 +51,7 @@ func (f *Frame) Release() {
 	if f.bufp == nil {
 		return // a second Release of a frame not yet reused: ignore it
 	}
-	putBuf(f.bufp)
+	bufs.Put(f.bufp)
 	f.bufp = nil
 	f.body.reset()
 	framePool.Put(f)

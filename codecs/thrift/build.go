@@ -68,7 +68,7 @@ func writeMessage[S string | []byte](f *Frame, v Variant, t MessageType, name S,
 	if compact {
 		head = compactHeadroom
 	}
-	bufp := getBuf(head + v.prefixLen() + int(msgLen))
+	bufp := bufs.Get(head + v.prefixLen() + int(msgLen))
 	b := (*bufp)[:head]
 	if v.Framed() {
 		b = binary.BigEndian.AppendUint32(b, uint32(msgLen))
@@ -92,7 +92,7 @@ func writeMessage[S string | []byte](f *Frame, v Variant, t MessageType, name S,
 	var h msgHeader
 	msg := (*bufp)[head+v.prefixLen():]
 	if err := readHeader(msg, compact, len(msg), true, &h); err != nil {
-		putBuf(bufp)
+		bufs.Put(bufp)
 		return err
 	}
 	f.bufp = bufp

@@ -51,7 +51,7 @@ func newFrame(src []byte, n int, v Variant, h *msgHeader) *Frame {
 	if v.Compact() {
 		head = compactHeadroom
 	}
-	bufp := getBuf(head + n)
+	bufp := bufs.Get(head + n)
 	copy((*bufp)[head:], src[:n])
 	f := framePool.Get().(*Frame)
 	f.bufp = bufp
@@ -80,9 +80,9 @@ func (f *Frame) Release() {
 	if f.bufp == nil {
 		return // a second Release of a frame not yet reused: ignore it
 	}
-	putBuf(f.bufp)
+	bufs.Put(f.bufp)
 	for i, r := range f.retired {
-		putBuf(r)
+		bufs.Put(r)
 		f.retired[i] = nil
 	}
 	retired, edit := f.retired[:0], f.edit[:0]

@@ -1,0 +1,5 @@
+//go:build !race
+
+package framebuf
+
+const raceEnabled = false
