@@ -128,6 +128,11 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 	} else {
 		ds.serial = ds.proto.PoolMode() == xprotocol.PoolPingPong
 	}
+	if ds.serial && ds.current != nil {
+		// Only reachable with implicit oneways: a one-at-a-time client
+		// sent this before the previous request was answered.
+		ds.presumeOneway(ds.current)
+	}
 	var rt *route
 	if f.Heartbeat() {
 		if ds.l.cfg.Heartbeat == config.HeartbeatForward {
@@ -167,11 +172,6 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		}
 		f.Release()
 		return
-	}
-	if ds.serial && ds.current != nil {
-		// Only reachable with implicit oneways: a one-at-a-time client
-		// sent this before the previous request was answered.
-		ds.presumeOneway(ds.current)
 	}
 	p := ds.ls.newPending()
 	p.ds, p.hp, p.req, p.origID = ds, hp, f, f.StreamID()
@@ -291,12 +291,13 @@ func (ds *downstream) afterFinish() {
 
 // reject answers a request the gateway will not forward.
 func (ds *downstream) reject(req xprotocol.Frame, st xprotocol.Status, msg string) {
-	ds.l.replies.inc(st)
 	if r := ds.proto.ErrorReply(req, st, msg); r != nil {
+		ds.l.replies.inc(st)
 		ds.write(r)
 		r.Release()
 	}
 	req.Release()
+	ds.afterFinish() // a draining connection may now be idle
 }
 
 func (ds *downstream) write(f xprotocol.Frame) {

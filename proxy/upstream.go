@@ -276,6 +276,17 @@ func (u *upstream) start(p *pending) {
 		u.hp.ls.l.log.Warn("forward request", "err", err)
 		p.fail(xprotocol.StatusServerError, "gateway could not encode the request")
 		u.hp.release(u)
+		return
+	}
+	if p.detached {
+		// Presumed oneway while it waited for a connection: nothing will
+		// answer it, so the connection is free again at once (as in
+		// downstream.presumeOneway).
+		u.current = nil
+		p.ls.loop.Stop(&p.timer)
+		p.req.Release()
+		p.ls.freePending(p)
+		u.hp.release(u)
 	}
 }
 
@@ -368,7 +379,8 @@ func (u *upstream) take(id uint64) *pending {
 func (u *upstream) OnClose(_ *transport.Conn, err error) {
 	hp := u.hp
 	hp.remove(u)
-	if err != transport.ErrClosed {
+	local := err == nil || errors.Is(err, transport.ErrClosed) || errors.Is(err, transport.ErrStopping)
+	if !local {
 		if !u.opened {
 			hp.cl.connectFail.Inc()
 		}
@@ -389,7 +401,7 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 	if hp.mode != xprotocol.PoolPingPong || len(hp.waiting) == 0 {
 		return
 	}
-	if !u.opened && err != transport.ErrClosed {
+	if (!u.opened && !local) || hp.ls.l.draining.Load() {
 		// The host cannot be reached: do not keep the queue waiting for it.
 		for len(hp.waiting) > 0 {
 			p := hp.waiting[0]

@@ -118,7 +118,7 @@ func (l *Loop) dial(c *Conn, addr string, timeout time.Duration) error {
 	case res := <-ch:
 		return res.Err
 	case <-l.server.stopping:
-		return errServerStopping
+		return ErrStopping
 	}
 }
 
@@ -255,7 +255,9 @@ func (l *Loop) finish(current gnet.Conn) gnet.Action {
 // its pending writes: not when the transport closes it for the peer's own
 // fault (not reading its replies, idle, over the inbound limit).
 func (c *Conn) lingers() bool {
-	return !c.paused && c.closeErr != ErrInboundLimit && c.closeErr != ErrIdleTimeout
+	// A dialled (upstream) connection is closed because it is of no more
+	// use (timeout, broken stream): its owner has already moved on.
+	return !c.dialed && !c.paused && c.closeErr != ErrInboundLimit && c.closeErr != ErrIdleTimeout
 }
 
 // closeLinger bounds how long a closed connection waits for its peer to

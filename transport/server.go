@@ -39,7 +39,9 @@ type ServerOptions struct {
 	Logger *slog.Logger
 }
 
-var errServerStopping = errors.New("transport: server is stopping")
+// ErrStopping is the error OnClose receives for a dial abandoned because
+// the server is stopping.
+var ErrStopping = errors.New("transport: server is stopping")
 
 // ErrInboundLimit is the error OnClose receives when a connection's
 // unconsumed inbound bytes exceed ServerOptions.InboundLimit.
@@ -232,8 +234,10 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 		return l.finish(gc)
 	}
 	c.lastIO = l.now
-	if c.paused || c.Outbound() > h.s.opts.HighWatermark {
-		// The peer is not reading what we send: stop reading what it sends.
+	if !c.dialed && (c.paused || c.Outbound() > h.s.opts.HighWatermark) {
+		// A client not reading what we send: stop reading what it sends.
+		// (Dialled connections are never paused: their input is replies,
+		// which frees the requests their output holds.)
 		if !c.paused {
 			c.paused = true
 			l.paused = append(l.paused, c)
