@@ -202,40 +202,10 @@ func FuzzBoltDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sess := bolt.Proto.NewSession(xprotocol.SessionOptions{MaxFrameSize: boltFuzzMaxFrame})
-		rest := data
-		for len(rest) > 0 {
-			fr, n, err := sess.Decode(rest)
-			if err != nil {
-				checkRefusal(t, err, n)
-				return
-			}
-			if n <= 0 || n > len(rest) {
-				t.Fatalf("Decode used %d of %d bytes", n, len(rest))
-			}
-			checkFrame(t, sess, fr.(*bolt.Frame), rest[:n])
-			fr.Release()
-			rest = rest[n:]
-		}
+		decodeStream(t, bolt.Name, sess, data, func(fr xprotocol.Frame, raw []byte) {
+			checkFrame(t, sess, fr.(*bolt.Frame), raw)
+		})
 	})
-}
-
-// checkRefusal: an error is ErrIncomplete with n == 0, or a bolt FrameError
-// of class ErrMalformed or ErrFrameTooLarge.
-func checkRefusal(t *testing.T, err error, n int) {
-	t.Helper()
-	if n != 0 {
-		t.Fatalf("Decode failed (%v) but reported %d bytes used", err, n)
-	}
-	if errors.Is(err, xprotocol.ErrIncomplete) {
-		return
-	}
-	var fe *xprotocol.FrameError
-	if !errors.As(err, &fe) || fe.Protocol != "bolt" || fe.Field == "" {
-		t.Fatalf("untyped decode error %T: %v", err, err)
-	}
-	if !errors.Is(err, xprotocol.ErrMalformed) && !errors.Is(err, xprotocol.ErrFrameTooLarge) {
-		t.Fatalf("FrameError of unknown class: %v", err)
-	}
 }
 
 // checkFrame runs the round-trip properties on one decoded frame whose wire

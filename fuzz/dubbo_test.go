@@ -156,40 +156,10 @@ func FuzzDubboDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sess := dubbo.Proto.NewSession(xprotocol.SessionOptions{MaxFrameSize: dubboFuzzMaxFrame})
-		rest := data
-		for len(rest) > 0 {
-			fr, n, err := sess.Decode(rest)
-			if err != nil {
-				checkDubboRefusal(t, err, n)
-				return
-			}
-			if n <= 0 || n > len(rest) {
-				t.Fatalf("Decode used %d of %d bytes", n, len(rest))
-			}
-			checkDubboFrame(t, sess, fr.(*dubbo.Frame), rest[:n])
-			fr.Release()
-			rest = rest[n:]
-		}
+		decodeStream(t, dubbo.Name, sess, data, func(fr xprotocol.Frame, raw []byte) {
+			checkDubboFrame(t, sess, fr.(*dubbo.Frame), raw)
+		})
 	})
-}
-
-// checkDubboRefusal: an error is ErrIncomplete with n == 0, or a dubbo
-// FrameError of class ErrMalformed or ErrFrameTooLarge.
-func checkDubboRefusal(t *testing.T, err error, n int) {
-	t.Helper()
-	if n != 0 {
-		t.Fatalf("Decode failed (%v) but reported %d bytes used", err, n)
-	}
-	if errors.Is(err, xprotocol.ErrIncomplete) {
-		return
-	}
-	var fe *xprotocol.FrameError
-	if !errors.As(err, &fe) || fe.Protocol != "dubbo" || fe.Field == "" {
-		t.Fatalf("untyped decode error %T: %v", err, err)
-	}
-	if !errors.Is(err, xprotocol.ErrMalformed) && !errors.Is(err, xprotocol.ErrFrameTooLarge) {
-		t.Fatalf("FrameError of unknown class: %v", err)
-	}
 }
 
 func checkDubboFrame(t *testing.T, sess xprotocol.Session, f *dubbo.Frame, raw []byte) {

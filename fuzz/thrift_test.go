@@ -113,40 +113,10 @@ func FuzzThriftDecode(f *testing.F) {
 			opts = xprotocol.SessionOptions{Role: xprotocol.RoleClient, Variant: uint8(v), MaxFrameSize: thriftFuzzMaxFrame}
 		}
 		sess := thrift.Proto.NewSession(opts)
-		rest := data[1:]
-		for len(rest) > 0 {
-			fr, n, err := sess.Decode(rest)
-			if err != nil {
-				checkThriftRefusal(t, err, n)
-				return
-			}
-			if n <= 0 || n > len(rest) {
-				t.Fatalf("Decode used %d of %d bytes", n, len(rest))
-			}
-			checkThriftFrame(t, sess, fr.(*thrift.Frame), rest[:n])
-			fr.Release()
-			rest = rest[n:]
-		}
+		decodeStream(t, thrift.Name, sess, data[1:], func(fr xprotocol.Frame, raw []byte) {
+			checkThriftFrame(t, sess, fr.(*thrift.Frame), raw)
+		})
 	})
-}
-
-// checkThriftRefusal: ErrIncomplete with n == 0, or a thrift FrameError of
-// class ErrMalformed or ErrFrameTooLarge.
-func checkThriftRefusal(t *testing.T, err error, n int) {
-	t.Helper()
-	if n != 0 {
-		t.Fatalf("Decode failed (%v) but reported %d bytes used", err, n)
-	}
-	if errors.Is(err, xprotocol.ErrIncomplete) {
-		return
-	}
-	var fe *xprotocol.FrameError
-	if !errors.As(err, &fe) || fe.Protocol != thrift.Name || fe.Field == "" {
-		t.Fatalf("untyped decode error %T: %v", err, err)
-	}
-	if !errors.Is(err, xprotocol.ErrMalformed) && !errors.Is(err, xprotocol.ErrFrameTooLarge) {
-		t.Fatalf("FrameError of unknown class: %v", err)
-	}
 }
 
 // thriftFields is everything observable about a decoded message.
