@@ -1,20 +1,17 @@
 package fuzz
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/xgate/xgate/codecs/bolt"
+	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -67,7 +64,7 @@ func boltSeeds(t testing.TB) [][]byte {
 
 	files, _ := filepath.Glob(filepath.Join("..", "codecs", "bolt", "testdata", "*.hex"))
 	for _, path := range files {
-		seeds = append(seeds, readHex(t, path))
+		seeds = append(seeds, conformance.ReadHex(t, path))
 	}
 
 	// A null value (-1 length) and a null key, which only peers write.
@@ -131,26 +128,6 @@ func TestBoltSeedsDecode(t *testing.T) {
 			t.Errorf("only %d %s frames in the seeds: %v", kinds[k], k, kinds)
 		}
 	}
-}
-
-// readHex reads a golden file: hex digits, whitespace and '#' comments.
-func readHex(t testing.TB, path string) []byte {
-	file, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	var digits strings.Builder
-	sc := bufio.NewScanner(file)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		digits.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	b, err := hex.DecodeString(digits.String())
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return b
 }
 
 // boltFields is everything observable about a decoded frame.

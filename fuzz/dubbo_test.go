@@ -17,6 +17,7 @@ import (
 	"github.com/apache/dubbo-go-hessian2/java_exception"
 
 	"github.com/xgate/xgate/codecs/dubbo"
+	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -88,7 +89,7 @@ func dubboSeeds(t testing.TB) [][]byte {
 
 	files, _ := filepath.Glob(filepath.Join("..", "codecs", "dubbo", "testdata", "*.hex"))
 	for _, path := range files {
-		seeds = append(seeds, readHex(t, path))
+		seeds = append(seeds, conformance.ReadHex(t, path))
 	}
 	n := len(seeds)
 	seeds = append(seeds, bytes.Join(seeds[:n], nil)) // many frames in one read

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/xgate/xgate/codecs/bolt"
+	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -39,32 +40,14 @@ func BenchmarkDecodeResponseV2CRC(b *testing.B) { benchDecode(b, typicalResponse
 
 // BenchmarkForward is the proxy's hot path: Decode, read the routing keys,
 // renumber, Encode into a reused buffer, Release.
-func BenchmarkForward(b *testing.B) { benchForward(b, typicalRequest()) }
+func BenchmarkForward(b *testing.B) {
+	conformance.BenchForward(b, bolt.Proto.NewSession(xprotocol.SessionOptions{}), typicalRequest())
+}
 
 // BenchmarkForwardV2CRC is the hot path for a Bolt v2 request with a CRC32:
 // Decode verifies it and SetStreamID recomputes it (two passes).
-func BenchmarkForwardV2CRC(b *testing.B) { benchForward(b, typicalRequestV2(true)) }
-
-func benchForward(b *testing.B, src []byte) {
-	sess := bolt.Proto.NewSession(xprotocol.SessionOptions{})
-	dst := make([]byte, 0, 4096)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(src)))
-	var id uint64
-	for b.Loop() {
-		f, _, err := sess.Decode(src)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = f.Key(xprotocol.KeyService)
-		_ = f.Key(xprotocol.KeyMethod)
-		id++
-		f.SetStreamID(id)
-		if dst, err = sess.Encode(dst[:0], f); err != nil {
-			b.Fatal(err)
-		}
-		f.Release()
-	}
+func BenchmarkForwardV2CRC(b *testing.B) {
+	conformance.BenchForward(b, bolt.Proto.NewSession(xprotocol.SessionOptions{}), typicalRequestV2(true))
 }
 
 // BenchmarkEncodeEdited: Decode, Set a header, re-serializing Encode, Release.

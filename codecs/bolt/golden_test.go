@@ -1,11 +1,9 @@
 package bolt_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xgate/xgate/codecs/bolt"
+	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -410,25 +409,6 @@ func TestGoldenBuild(t *testing.T) {
 	}
 }
 
-// readHexFile reads a golden file: hex digits with whitespace; '#' starts a
-// comment that runs to the end of the line.
-func readHexFile(t *testing.T, path string) []byte {
-	t.Helper()
-	file, err := os.Open(path)
-	require.NoError(t, err)
-	defer file.Close()
-	var digits strings.Builder
-	sc := bufio.NewScanner(file)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		digits.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	require.NoError(t, sc.Err())
-	b, err := hex.DecodeString(digits.String())
-	require.NoError(t, err, path)
-	return b
-}
-
 // sofaRPCHeaderMap is a header map as SOFARPC (Java) sends it, with a null
 // value for sofa_head_target_app; the bytes are the fixture of sofa-bolt-node's
 // test/simple_map_serializer.test.js ("should decode null ok").
@@ -477,7 +457,7 @@ func TestGoldenFiles(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			w, ok := goldenFiles[name]
 			require.True(t, ok, "no expectation for %s", name)
-			b := readHexFile(t, path)
+			b := conformance.ReadHex(t, path)
 			assert.Equal(t, w.bytes(), b, "independent writer vs golden file")
 			f := decodeWhole(t, b)
 			defer f.Release()
@@ -495,12 +475,12 @@ func TestGoldenErrorReplyFile(t *testing.T) {
 		"request_v2_crc.hex": "response_v2_crc_no_processor.hex",
 	} {
 		t.Run(req, func(t *testing.T) {
-			f := decodeWhole(t, readHexFile(t, filepath.Join("testdata", req)))
+			f := decodeWhole(t, conformance.ReadHex(t, filepath.Join("testdata", req)))
 			defer f.Release()
 			reply := bolt.Proto.ErrorReply(f, xprotocol.StatusNoRoute, "no route")
 			require.NotNil(t, reply)
 			defer reply.Release()
-			assert.Equal(t, readHexFile(t, filepath.Join("testdata", resp)), encode(t, reply.(*bolt.Frame)))
+			assert.Equal(t, conformance.ReadHex(t, filepath.Join("testdata", resp)), encode(t, reply.(*bolt.Frame)))
 		})
 	}
 }
@@ -512,7 +492,7 @@ func TestGoldenHeartbeatReplyFile(t *testing.T) {
 	defer hb.Release()
 	ack := bolt.Proto.HeartbeatReply(hb)
 	defer ack.Release()
-	assert.Equal(t, readHexFile(t, filepath.Join("testdata", "heartbeat_ack_v2_crc.hex")), encode(t, ack.(*bolt.Frame)))
+	assert.Equal(t, conformance.ReadHex(t, filepath.Join("testdata", "heartbeat_ack_v2_crc.hex")), encode(t, ack.(*bolt.Frame)))
 }
 
 // TestGoldenSofaRPCHeaderMap checks the sofa-bolt-node fixture bytes match

@@ -8,6 +8,7 @@ import (
 	dh "dubbo.apache.org/dubbo-go/v3/protocol/dubbo/hessian2"
 
 	"github.com/xgate/xgate/codecs/dubbo"
+	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -65,26 +66,7 @@ func BenchmarkDecodeRouteKeys(b *testing.B) {
 // BenchmarkForward is the proxy's hot path: Decode, read the routing keys,
 // renumber, Encode into a reused buffer, Release.
 func BenchmarkForward(b *testing.B) {
-	src := typicalRequest(b)
-	sess := dubbo.Proto.NewSession(xprotocol.SessionOptions{})
-	dst := make([]byte, 0, 4096)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(src)))
-	var id uint64
-	for b.Loop() {
-		f, _, err := sess.Decode(src)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = f.Key(xprotocol.KeyService)
-		_ = f.Key(xprotocol.KeyMethod)
-		id++
-		f.SetStreamID(id)
-		if dst, err = sess.Encode(dst[:0], f); err != nil {
-			b.Fatal(err)
-		}
-		f.Release()
-	}
+	conformance.BenchForward(b, dubbo.Proto.NewSession(xprotocol.SessionOptions{}), typicalRequest(b))
 }
 
 // BenchmarkAttachmentGet: Decode and one attachment (walks past the argument).

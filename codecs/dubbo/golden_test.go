@@ -1,8 +1,6 @@
 package dubbo_test
 
 import (
-	"bufio"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xgate/xgate/codecs/dubbo"
+	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -461,7 +460,7 @@ func TestGoldenFiles(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			g, ok := goldenFiles[name]
 			require.True(t, ok, "no expectation for %s", name)
-			b := readHexFile(t, path)
+			b := conformance.ReadHex(t, path)
 			checkGolden(t, g, b)
 			checkAgainstLibrary(t, b)
 		})
@@ -471,12 +470,12 @@ func TestGoldenFiles(t *testing.T) {
 // TestGoldenErrorReplyFile: ErrorReply to request.hex is, byte for byte,
 // what the library writes for the same error minus its trailing null.
 func TestGoldenErrorReplyFile(t *testing.T) {
-	req := decode(t, readHexFile(t, filepath.Join("testdata", "request.hex")))
+	req := decode(t, conformance.ReadHex(t, filepath.Join("testdata", "request.hex")))
 	defer req.Release()
 	reply := dubbo.Proto.ErrorReply(req, xprotocol.StatusNoRoute, "no route")
 	require.NotNil(t, reply)
 	defer reply.Release()
-	lib := readHexFile(t, filepath.Join("testdata", "response_service_not_found.hex"))
+	lib := conformance.ReadHex(t, filepath.Join("testdata", "response_service_not_found.hex"))
 	// dubbo-go appends a null after every response body (its comment: so
 	// Java clients do not hit "unexpected end of file"); Java servers write
 	// the message alone, as ErrorReply does.
@@ -484,25 +483,6 @@ func TestGoldenErrorReplyFile(t *testing.T) {
 	want := append([]byte(nil), lib[:len(lib)-1]...)
 	want[15]--
 	assert.Equal(t, want, encode(t, reply))
-}
-
-// readHexFile reads a golden file: hex digits with whitespace; '#' starts a
-// comment that runs to the end of the line.
-func readHexFile(t testing.TB, path string) []byte {
-	t.Helper()
-	file, err := os.Open(path)
-	require.NoError(t, err)
-	defer file.Close()
-	var digits strings.Builder
-	sc := bufio.NewScanner(file)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		digits.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	require.NoError(t, sc.Err())
-	b, err := hex.DecodeString(digits.String())
-	require.NoError(t, err, path)
-	return b
 }
 
 // writeHexFile writes a frame as an annotated golden file.

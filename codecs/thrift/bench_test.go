@@ -7,6 +7,7 @@ import (
 	athrift "github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/xgate/xgate/codecs/thrift"
+	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -65,27 +66,7 @@ func BenchmarkLibrarySkipUnframedBinaryCall(b *testing.B) {
 func BenchmarkForward(b *testing.B) {
 	for _, v := range thrift.AllVariants() {
 		b.Run(v.String(), func(b *testing.B) {
-			src := typicalCall(b, v)
-			sess := thrift.Proto.NewSession(xprotocol.SessionOptions{})
-			dst := make([]byte, 0, 4096)
-			b.ReportAllocs()
-			b.SetBytes(int64(len(src)))
-			ids := [2]uint64{7, 1 << 30}
-			i := 0
-			for b.Loop() {
-				f, _, err := sess.Decode(src)
-				if err != nil {
-					b.Fatal(err)
-				}
-				_ = f.Key(xprotocol.KeyService)
-				_ = f.Key(xprotocol.KeyMethod)
-				i++
-				f.SetStreamID(ids[i&1])
-				if dst, err = sess.Encode(dst[:0], f); err != nil {
-					b.Fatal(err)
-				}
-				f.Release()
-			}
+			conformance.BenchForward(b, thrift.Proto.NewSession(xprotocol.SessionOptions{}), typicalCall(b, v), 7, 1<<30)
 		})
 	}
 }

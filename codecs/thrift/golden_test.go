@@ -1,7 +1,6 @@
 package thrift_test
 
 import (
-	"bufio"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xgate/xgate/codecs/thrift"
+	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/conformance/thrift/gen-go/echo"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -205,7 +205,7 @@ func TestGoldenFiles(t *testing.T) {
 			if *update {
 				writeHex(t, path, fmt.Sprintf("%s %s, written by apache/thrift v0.25.0", v, name), wire)
 			}
-			golden := readHex(t, path)
+			golden := conformance.ReadHex(t, path)
 			assert.Equal(t, hex.EncodeToString(golden), hex.EncodeToString(wire), "%s: the library's bytes changed", path)
 			f, n := mustDecode(t, v, golden)
 			assert.Equal(t, len(golden), n, path)
@@ -214,23 +214,6 @@ func TestGoldenFiles(t *testing.T) {
 			f.Release()
 		}
 	}
-}
-
-// readHex reads a golden file: hex digits, whitespace and '#' comments.
-func readHex(t testing.TB, path string) []byte {
-	t.Helper()
-	file, err := os.Open(path)
-	require.NoError(t, err)
-	defer file.Close()
-	var digits strings.Builder
-	sc := bufio.NewScanner(file)
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		digits.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	b, err := hex.DecodeString(digits.String())
-	require.NoError(t, err, path)
-	return b
 }
 
 func writeHex(t testing.TB, path, comment string, b []byte) {
