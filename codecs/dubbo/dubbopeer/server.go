@@ -2,16 +2,15 @@ package dubbopeer
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"slices"
-	"sync"
 	"sync/atomic"
 
 	dh "dubbo.apache.org/dubbo-go/v3/protocol/dubbo/hessian2"
 	"github.com/apache/dubbo-go-hessian2/java_exception"
+
+	"github.com/xgate/xgate/conformance/peerserver"
 )
 
 // Methods the echo server gives a meaning to.
@@ -46,25 +45,18 @@ type ServerOptions struct {
 // caller of an older version gets the value without attachments).
 // Heartbeats are answered; oneway calls are counted and not answered.
 type Server struct {
-	ln        net.Listener
+	*peerserver.Server
 	opts      ServerOptions
 	requests  atomic.Int64
 	reordered atomic.Int64
-	wg        sync.WaitGroup
-	mu        sync.Mutex
-	conns     map[net.Conn]struct{}
 }
 
 // Serve starts an echo server on ln.
 func Serve(ln net.Listener, opts ServerOptions) *Server {
-	s := &Server{ln: ln, opts: opts, conns: make(map[net.Conn]struct{})}
-	s.wg.Add(1)
-	go s.acceptLoop()
+	s := &Server{opts: opts}
+	s.Server = peerserver.Start(ln, s.serveConn)
 	return s
 }
-
-// Addr returns the listening address.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Requests returns how many requests (not heartbeats) the server has read.
 func (s *Server) Requests() int64 { return s.requests.Load() }
@@ -72,68 +64,18 @@ func (s *Server) Requests() int64 { return s.requests.Load() }
 // Reordered returns how many replies were sent out of arrival order.
 func (s *Server) Reordered() int64 { return s.reordered.Load() }
 
-// Close stops accepting, closes every connection and waits for them.
-func (s *Server) Close() error {
-	err := s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		_ = c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-	if errors.Is(err, net.ErrClosed) {
-		err = nil
-	}
-	return err
-}
-
-func (s *Server) acceptLoop() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.serveConn(c)
-	}
-}
-
 // serveConn answers one connection until it fails or a request cannot be
 // read (then it closes the connection, as Dubbo servers do on a codec error).
 func (s *Server) serveConn(c net.Conn) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		_ = c.Close()
-	}()
 	r := bufio.NewReader(c)
 	w := bufio.NewWriter(c)
 	var batch [][]byte
-	var order []int
 	flush := func() {
 		if len(batch) == 0 {
 			return
 		}
 		if s.opts.Shuffle {
-			order = order[:0]
-			for i := range batch {
-				order = append(order, i)
-			}
-			rand.Shuffle(len(batch), func(i, j int) {
-				batch[i], batch[j] = batch[j], batch[i]
-				order[i], order[j] = order[j], order[i]
-			})
-			for i, o := range order {
-				if i != o {
-					s.reordered.Add(1)
-				}
-			}
+			s.reordered.Add(int64(peerserver.Shuffle(batch)))
 		}
 		for _, b := range batch {
 			_, _ = w.Write(b)
