@@ -16,6 +16,15 @@ const (
 	KindResponse
 	// KindGoAway tells the peer to stop sending new requests on this connection.
 	KindGoAway
+	// KindData continues the request or response whose stream id it
+	// carries: more body bytes (an HTTP/1.1 body segment or chunk, HTTP/2
+	// DATA, gRPC message bytes) and, when Header is not empty, its trailers.
+	// It follows a head (request, oneway or response) whose EndStream was
+	// false; the last frame of a stream reports EndStream.
+	KindData
+	// KindReset aborts one stream in both directions (HTTP/2 RST_STREAM).
+	// Its Status says why.
+	KindReset
 )
 
 // String returns the lower-case name of the kind.
@@ -29,6 +38,10 @@ func (k Kind) String() string {
 		return "response"
 	case KindGoAway:
 		return "goaway"
+	case KindData:
+		return "data"
+	case KindReset:
+		return "reset"
 	}
 	return "unknown"
 }
@@ -67,6 +80,15 @@ func (k Key) String() string {
 // Header is the protocol header view of a frame. Values returned by Get and
 // Range alias the frame's own bytes: they are valid until the frame is
 // released, and must be copied to be kept longer.
+//
+// HTTP-family frames (HTTP/1.1, HTTP/2, gRPC) share one naming so that any
+// of their sessions can encode another's frames: field names are
+// lower-case, and the request line and status line appear first as the
+// HTTP/2 pseudo-headers ":method", ":scheme", ":authority" and ":path"
+// (requests) or ":status" (responses). An HTTP/1.1 Host field is reported
+// as ":authority". Connection-specific fields (Connection, Keep-Alive,
+// Proxy-Connection, Transfer-Encoding, Upgrade, TE other than "trailers")
+// are never reported.
 type Header interface {
 	// Get returns the value of key and whether it is present.
 	Get(key string) (value []byte, ok bool)
@@ -103,6 +125,12 @@ type Frame interface {
 	// Timeout returns the deadline the caller put in the frame (Bolt timeout
 	// field, Dubbo timeout attachment, grpc-timeout), or 0 if none.
 	Timeout() time.Duration
+	// EndStream reports whether this is the last frame of its stream in its
+	// direction. Single-message protocols (Bolt, Dubbo, Thrift) always
+	// report true. A head that reports false is followed by KindData frames
+	// with the same stream id; its Body holds the body bytes that arrived
+	// with it, possibly none.
+	EndStream() bool
 	// Size returns the frame's length on the wire.
 	Size() int
 	// Release returns the frame and its bytes to their pools. The frame must

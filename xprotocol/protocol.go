@@ -49,7 +49,21 @@ type SessionOptions struct {
 	// bytes they read.
 	Variant uint8
 	// MaxFrameSize bounds a whole frame on the wire; 0 means DefaultMaxFrameSize.
+	// Streaming protocols bound each frame they produce by it; a body larger
+	// than it flows as several KindData frames.
 	MaxFrameSize int
+	// MaxHeaderBytes bounds a frame's header block (HTTP head, HPACK-decoded
+	// header list); 0 means the codec's default.
+	MaxHeaderBytes int
+	// MaxStreams bounds the streams a multiplexing session keeps open at
+	// once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); 0 means the codec's
+	// default.
+	MaxStreams int
+	// RemoteAddr is the peer's address ("ip:port"), for protocols that
+	// report it onwards (HTTP X-Forwarded-For).
+	RemoteAddr string
+	// Secure says the connection is TLS (HTTP X-Forwarded-Proto, :scheme).
+	Secure bool
 }
 
 // FrameLimit returns MaxFrameSize or its default.
@@ -139,4 +153,78 @@ func PoolModeOf(p Protocol, v uint8) PoolMode {
 type ImplicitOneway interface {
 	// ImplicitOneway reports whether the inference applies.
 	ImplicitOneway() bool
+}
+
+// Flusher is implemented by a Session that writes bytes of its own, not as
+// the encoding of a frame it was given: HTTP/2 SETTINGS and PING
+// acknowledgements, WINDOW_UPDATE, RST_STREAM for refused streams, DATA held
+// back until the peer's flow-control window opens, an HTTP/1.1
+// "100 Continue". The engine calls AppendPending after each batch of Decode
+// calls and after each Encode, and writes what it appends.
+type Flusher interface {
+	// AppendPending appends the bytes waiting to be written and forgets them.
+	AppendPending(dst []byte) []byte
+	// Held returns how many encoded bytes wait for the peer's flow-control
+	// window. The engine stops reading the source of those bytes while it is
+	// large.
+	Held() int
+}
+
+// Resetter is implemented by a Protocol that can abort a single stream
+// (HTTP/2 RST_STREAM). Without it, a stream that fails after its response
+// head was sent can only be ended by closing the connection.
+type Resetter interface {
+	// NewReset builds a KindReset frame for stream id, with st as its reason.
+	NewReset(id uint64, st Status) Frame
+}
+
+// Family is implemented by protocols whose sessions encode each other's
+// frames: HTTP/1.1, HTTP/2 and gRPC form the "http" family (see Header for
+// the shared field naming). A route may send a request to a cluster that
+// speaks any protocol of the request's family, and the reply is translated
+// back.
+type Family interface {
+	// Family returns the family name; protocols with the same name translate.
+	Family() string
+}
+
+// FamilyOf returns p's family, or "" when it has none.
+func FamilyOf(p Protocol) string {
+	if f, ok := p.(Family); ok {
+		return f.Family()
+	}
+	return ""
+}
+
+// Alias is implemented by a Protocol that is another registered protocol
+// with different semantics on the same wire: gRPC is HTTP/2 with routing
+// keys from :path and errors as grpc-status. Its Match answers as the
+// other's does, so a listener names it explicitly, and `auto` leaves it out
+// to keep detection unambiguous; an `auto` listener hands such requests to
+// the other protocol's session, whose frames may still report the alias's
+// name from Frame.Protocol (an HTTP/2 stream with content-type
+// application/grpc reports "grpc").
+type Alias interface {
+	// AliasOf returns the name of the protocol this one rides on.
+	AliasOf() string
+}
+
+// Closing is implemented by a Session that decides when its connection
+// must end: an HTTP/1.1 "Connection: close" exchange, a response delimited
+// by the end of the connection, a GOAWAY after which no stream is left.
+// The engine asks after each Encode and each batch of Decode calls, and
+// closes the connection once what is written has been sent.
+type Closing interface {
+	// ShouldClose reports whether the connection must be closed now.
+	ShouldClose() bool
+}
+
+// EndOfInput is implemented by a Session whose messages may be delimited by
+// the end of the connection (an HTTP/1.1 response without Content-Length or
+// chunked coding). When the peer closes, the engine asks it for the frame
+// that ends the stream in progress.
+type EndOfInput interface {
+	// EndOfInput returns a KindData frame with EndStream set for a body
+	// that the close completes, or nil when the close cut a message short.
+	EndOfInput() Frame
 }

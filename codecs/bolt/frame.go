@@ -245,3 +245,6 @@ func (f *Frame) ClassName() []byte { return f.class }
 
 // Content returns the content field undecoded (the same as Body).
 func (f *Frame) Content() []byte { return f.content }
+
+// EndStream implements xprotocol.Frame: every frame is a whole message.
+func (f *Frame) EndStream() bool { return true }

@@ -214,3 +214,6 @@ func (f *Frame) RespStatus() RespStatus {
 	}
 	return f.status
 }
+
+// EndStream implements xprotocol.Frame: every frame is a whole message.
+func (f *Frame) EndStream() bool { return true }

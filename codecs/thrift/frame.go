@@ -265,3 +265,6 @@ func (f *Frame) exception() (ExceptionType, []byte, xprotocol.Status) {
 func (f *Frame) AppendBinary(dst []byte) ([]byte, error) {
 	return append(dst, (*f.bufp)[f.off:]...), nil
 }
+
+// EndStream implements xprotocol.Frame: every frame is a whole message.
+func (f *Frame) EndStream() bool { return true }
