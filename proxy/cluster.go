@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/xprotocol"
 )
 
 // Passive health: a host whose connection failed is skipped by load
@@ -49,7 +50,8 @@ func (h *host) markSuccess() {
 type cluster struct {
 	name           string
 	idx            int
-	protocol       string // "" = same as the downstream request
+	protocol       string             // "" = same as the downstream request
+	proto          xprotocol.Protocol // the protocol named by protocol, or nil
 	lb             config.LBPolicy
 	hosts          []*host
 	rr             atomic.Uint64
@@ -64,6 +66,7 @@ type cluster struct {
 	connectFail prometheus.Counter
 	upConns     prometheus.Counter
 	unmatched   prometheus.Counter
+	resets      prometheus.Counter
 }
 
 func newCluster(idx int, c config.Cluster, m *metrics) *cluster {
@@ -75,6 +78,7 @@ func newCluster(idx int, c config.Cluster, m *metrics) *cluster {
 		connectFail: m.connectFail.WithLabelValues(c.Name),
 		upConns:     m.upstreamConns.WithLabelValues(c.Name),
 		unmatched:   m.unmatched.WithLabelValues(c.Name),
+		resets:      m.upstreamResets.WithLabelValues(c.Name),
 	}
 	if cl.connsPerHost < 1 {
 		cl.connsPerHost = 1

@@ -12,6 +12,7 @@ import (
 var (
 	errNoProtocol    = errors.New("no protocol matched the first bytes")
 	errDetectTimeout = errors.New("protocol detection timed out")
+	errSlowClient    = errors.New("client is not reading its replies")
 )
 
 // downstream is one client connection: detection, then its protocol
@@ -38,6 +39,19 @@ type downstream struct {
 	reqSeq         uint64
 	answered       uint64
 	current        *pending // the newest request in flight
+
+	// Streaming (see stream.go). streams holds the requests whose request
+	// or response body is still flowing, and every request of a protocol
+	// that can reset streams, by the client's stream id.
+	streams  map[uint64]*pending
+	flusher  xprotocol.Flusher
+	closing  xprotocol.Closing
+	resetter xprotocol.Resetter
+	// Decoding stops while a request body waits for an upstream connection
+	// (waitConn) or the upstream it flows to is not keeping up (blockedOn).
+	waitConn  bool
+	blockedOn *upstream
+	pressT    transport.Timer
 }
 
 // OnOpen implements transport.Handler.
@@ -68,7 +82,10 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 	}
 	off := 0
 	for off < len(data) && !c.Closed() {
-		if ds.serial && ds.inflight > 0 && !ds.implicitOneway {
+		if ds.waitConn || ds.blockedOn != nil {
+			break // resumed by resume (stream.go)
+		}
+		if ds.serial && ds.inflight > 0 && !ds.implicitOneway && (ds.current == nil || !ds.current.reqOpen) {
 			break // resumed when the request in flight is answered
 		}
 		f, n, err := ds.sess.Decode(data[off:])
@@ -77,8 +94,11 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 		}
 		if err != nil {
 			// No request id can be trusted in a broken frame, so there is
-			// nothing to address a reply to: count it and close.
+			// nothing to address a reply to: count it and close. A codec
+			// with an error reply of its own (HTTP 400, HTTP/2 GOAWAY) has
+			// queued it as pending output.
 			ds.l.decodeError(ds.proto.Name(), "downstream", err)
+			ds.flush()
 			c.Close(fmt.Errorf("decode from client %s: %w", c.RemoteAddr(), err))
 			return len(data)
 		}
@@ -87,7 +107,19 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 			ds.handle(f)
 		}
 	}
+	ds.flush()
 	return off
+}
+
+// flush writes the session's own pending output and closes the connection
+// when the session says it is finished.
+func (ds *downstream) flush() {
+	if ds.flusher != nil {
+		ds.conn.SetBuffer(ds.flusher.AppendPending(ds.conn.Buffer()))
+	}
+	if ds.closing != nil && ds.closing.ShouldClose() {
+		ds.conn.Close(nil)
+	}
 }
 
 // detect picks the protocol from the first bytes; it reports whether the
@@ -109,7 +141,16 @@ func (ds *downstream) detect(data []byte) bool {
 	if io, ok := p.(xprotocol.ImplicitOneway); ok {
 		ds.implicitOneway = io.ImplicitOneway()
 	}
-	ds.sess = p.NewSession(xprotocol.SessionOptions{Role: xprotocol.RoleServer, MaxFrameSize: ds.l.cfg.MaxFrameSize})
+	ds.sess = p.NewSession(xprotocol.SessionOptions{
+		Role: xprotocol.RoleServer, MaxFrameSize: ds.l.cfg.MaxFrameSize,
+		MaxHeaderBytes: ds.l.cfg.MaxHeaderBytes, MaxStreams: ds.l.cfg.MaxRequestsPerConnection,
+		RemoteAddr: ds.conn.RemoteAddr(), Secure: ds.l.secure,
+	})
+	ds.flusher, _ = ds.sess.(xprotocol.Flusher)
+	ds.closing, _ = ds.sess.(xprotocol.Closing)
+	ds.resetter, _ = p.(xprotocol.Resetter)
+	ds.pressT.Fire = ds.recheckPressure
+	ds.flush() // a server preface (HTTP/2 SETTINGS)
 	return true
 }
 
@@ -117,6 +158,12 @@ func (ds *downstream) detect(data []byte) bool {
 func (ds *downstream) handle(f xprotocol.Frame) {
 	switch f.Kind() {
 	case xprotocol.KindRequest, xprotocol.KindOneway:
+	case xprotocol.KindData:
+		ds.data(f)
+		return
+	case xprotocol.KindReset:
+		ds.clientReset(f)
+		return
 	default:
 		f.Release() // clients do not send responses; nothing waits for one
 		return
@@ -151,7 +198,10 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		return
 	}
 	cl := rt.cluster
-	up := ds.proto // routes only pick clusters that speak it (see newRouter)
+	up := ds.proto // routes only pick clusters that speak it or translate it (see newRouter)
+	if cl.proto != nil && cl.proto != up {
+		up, variant = cl.proto, 0
+	}
 	oneway := f.Kind() == xprotocol.KindOneway
 	if !oneway && ds.inflight >= ds.l.cfg.MaxRequestsPerConnection {
 		ds.reject(f, xprotocol.StatusOverload, "too many requests in flight on this connection")
@@ -175,10 +225,14 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 	}
 	p := ds.ls.newPending()
 	p.ds, p.hp, p.req, p.origID = ds, hp, f, f.StreamID()
+	p.reqOpen = !f.EndStream()
 	ds.reqSeq++
 	p.seq = ds.reqSeq
 	ds.current = p
 	ds.inflight++
+	if p.reqOpen || ds.resetter != nil {
+		ds.track(p)
+	}
 	// Armed before sending: a send that fails at once answers (and frees) p.
 	timeout := cl.requestTimeout
 	if t := f.Timeout(); t > 0 && t < timeout {
@@ -207,6 +261,9 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		return
 	}
 	u.inflight[id] = p
+	if p.reqOpen {
+		ds.checkPressure(u)
+	}
 }
 
 // presumeOneway stops waiting for p on behalf of the client. On a
@@ -233,6 +290,7 @@ func (ds *downstream) unqueue(p *pending) {
 	ds.conn.Loop().Stop(&p.timer)
 	ds.inflight--
 	ds.current = nil
+	ds.untrack(p)
 	ds.ls.freePending(p)
 }
 
@@ -248,10 +306,20 @@ func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Stat
 		req.Release()
 		return
 	}
+	if resp == nil && p.respOpen {
+		// The response head is with the client already: the stream can
+		// only be aborted.
+		ds.l.replies.inc(st)
+		ds.abort(p, st, msg)
+		req.Release()
+		ds.done(p)
+		return
+	}
 	ds.inflight--
 	if ds.current == p {
 		ds.current = nil
 	}
+	ds.untrack(p)
 	if resp != nil && p.seq > ds.answered {
 		ds.answered = p.seq
 	}
@@ -307,14 +375,24 @@ func (ds *downstream) write(f xprotocol.Frame) {
 		return
 	}
 	ds.conn.SetBuffer(buf)
+	ds.flush()
+	if ds.conn.Outbound() > ds.l.writeLimit {
+		// A client that does not read what it asked for: its replies
+		// would pile up here without bound.
+		ds.l.slowClients.Inc()
+		ds.conn.Close(errSlowClient)
+	}
 }
 
-// OnClose implements transport.Handler. Requests still in flight stay in
-// their upstream's table until answered or timed out; their replies are
-// then dropped.
+// OnClose implements transport.Handler. Streams the client can no longer
+// take part in are cancelled upstream; other requests still in flight stay
+// in their upstream's table until answered or timed out, and their replies
+// are then dropped.
 func (ds *downstream) OnClose(c *transport.Conn, err error) {
 	ds.closed = true
 	ds.conn.Loop().Stop(&ds.detectT)
+	ds.conn.Loop().Stop(&ds.pressT)
+	ds.cancelStreams()
 	ds.l.connsActive.Dec()
 	if err != nil && err != transport.ErrClosed {
 		ds.l.log.Debug("client connection closed", "remote", c.RemoteAddr(), "err", err)

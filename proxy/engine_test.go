@@ -68,7 +68,7 @@ func TestRouterFirstMatchWins(t *testing.T) {
 		{Match: config.RouteMatch{Service: "svc", Headers: map[string]string{"x-env": "canary"}}, Cluster: "b"},
 		{Match: config.RouteMatch{Service: "svc"}, Cluster: "c"},
 		{Match: config.RouteMatch{}, Cluster: "d"},
-	}, clusters, m)
+	}, clusters, xprotocol.Default, m)
 	cases := []struct {
 		headers [][2]string
 		want    string
@@ -96,7 +96,7 @@ func TestRouterFirstMatchWins(t *testing.T) {
 		{Match: config.RouteMatch{}, Cluster: "t"},
 		{Match: config.RouteMatch{Protocol: "thrift"}, Cluster: "a"},
 		{Match: config.RouteMatch{Protocol: "bolt", Service: "svc"}, Cluster: "b"},
-	}, clusters, m)
+	}, clusters, xprotocol.Default, m)
 	bf := bolt.NewRequest(1, "c", [][2]string{{"service", "svc"}}, nil, 0)
 	defer bf.Release()
 	if rt := r3.match(bf); assert.NotNil(t, rt) {
@@ -104,7 +104,7 @@ func TestRouterFirstMatchWins(t *testing.T) {
 	}
 
 	// Without a catch-all, an unmatched request has no route.
-	r2 := newRouter("l", []config.Route{{Match: config.RouteMatch{Service: "svc"}, Cluster: "a"}}, clusters, m)
+	r2 := newRouter("l", []config.Route{{Match: config.RouteMatch{Service: "svc"}, Cluster: "a"}}, clusters, xprotocol.Default, m)
 	f := bolt.NewRequest(1, "c", [][2]string{{"service", "nope"}}, nil, 0)
 	defer f.Release()
 	assert.Nil(t, r2.match(f))

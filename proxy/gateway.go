@@ -55,12 +55,15 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: log, m: newMetrics()}
 	byName := make(map[string]*cluster, len(cfg.Clusters))
 	for i, cc := range cfg.Clusters {
+		var proto xprotocol.Protocol
 		if cc.Protocol != "" {
-			if _, ok := reg.Lookup(cc.Protocol); !ok {
+			var ok bool
+			if proto, ok = reg.Lookup(cc.Protocol); !ok {
 				return nil, fmt.Errorf("cluster %s: protocol %q is not registered", cc.Name, cc.Protocol)
 			}
 		}
 		cl := newCluster(i, cc, g.m)
+		cl.proto = proto
 		g.clusters = append(g.clusters, cl)
 		byName[cc.Name] = cl
 	}

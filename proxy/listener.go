@@ -31,12 +31,27 @@ type listener struct {
 	replies       *statusCounters
 	// implicitOneway counts requests inferred to be oneway calls.
 	implicitOneway prometheus.Counter
+	clientResets   prometheus.Counter
+	slowClients    prometheus.Counter
+	pressurePauses prometheus.Counter
+
+	// secure: the listener terminates TLS.
+	secure bool
+	// Back-pressure between a client and its upstreams (stream.go): a
+	// source stops being read while its destination holds more than
+	// highWater bytes, until it is down to lowWater; a client holding more
+	// than writeLimit unread reply bytes is closed.
+	highWater, lowWater, writeLimit int
 }
 
 func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[string]*cluster, m *metrics, log *slog.Logger) (*listener, error) {
 	var protos []xprotocol.Protocol
 	if len(cfg.Protocols) == 0 || (len(cfg.Protocols) == 1 && cfg.Protocols[0] == config.Auto) {
-		protos = reg.List()
+		for _, p := range reg.List() {
+			if _, alias := p.(xprotocol.Alias); !alias {
+				protos = append(protos, p) // an alias is detected as the protocol it rides on
+			}
+		}
 	} else {
 		for _, name := range cfg.Protocols {
 			p, ok := reg.Lookup(name)
@@ -54,7 +69,7 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 		log:            log.With("listener", cfg.Name),
 		m:              m,
 		detector:       detect.New(protos, cfg.DetectPeekBytes),
-		router:         newRouter(cfg.Name, cfg.Routes, clusters, m),
+		router:         newRouter(cfg.Name, cfg.Routes, clusters, reg, m),
 		connsTotal:     m.connsTotal.WithLabelValues(cfg.Name),
 		connsActive:    m.connsActive.WithLabelValues(cfg.Name),
 		detectMatched:  make(map[string]prometheus.Counter, len(protos)),
@@ -62,12 +77,22 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 		detectTimeout:  m.detect.WithLabelValues(cfg.Name, "timeout", ""),
 		replies:        m.statusCounters(m.localReplies, cfg.Name),
 		implicitOneway: m.implicitOneway.WithLabelValues(cfg.Name),
+		clientResets:   m.clientResets.WithLabelValues(cfg.Name),
+		slowClients:    m.slowClients.WithLabelValues(cfg.Name),
+		pressurePauses: m.pressure.WithLabelValues(cfg.Name),
+		secure:         cfg.TLS != nil,
+		highWater:      highWater,
+		lowWater:       highWater / 2,
+		writeLimit:     max(4*highWater, 2*cfg.MaxFrameSize),
 	}
 	for _, p := range protos {
 		l.detectMatched[p.Name()] = m.detect.WithLabelValues(cfg.Name, "matched", p.Name())
 	}
 	return l, nil
 }
+
+// highWater is the back-pressure threshold between a stream's two sides.
+const highWater = 1 << 20
 
 // start binds the listener's port.
 func (l *listener) start() error {

@@ -25,6 +25,10 @@ type metrics struct {
 	upstreamConns  *prometheus.CounterVec // cluster
 	unmatched      *prometheus.CounterVec // cluster
 	implicitOneway *prometheus.CounterVec // listener
+	upstreamResets *prometheus.CounterVec // cluster
+	clientResets   *prometheus.CounterVec // listener
+	slowClients    *prometheus.CounterVec // listener
+	pressure       *prometheus.CounterVec // listener
 }
 
 func newMetrics() *metrics {
@@ -49,6 +53,10 @@ func newMetrics() *metrics {
 	m.upstreamConns = counter("upstream_connections_total", "Upstream connections opened.", "cluster")
 	m.unmatched = counter("upstream_unmatched_responses_total", "Upstream responses with no pending request (late or unknown id).", "cluster")
 	m.implicitOneway = counter("implicit_oneway_total", "Requests inferred to be oneway calls (the client did not wait for them).", "listener")
+	m.upstreamResets = counter("upstream_stream_resets_total", "Streams reset by the upstream before they completed.", "cluster")
+	m.clientResets = counter("downstream_stream_resets_total", "Streams reset (cancelled) by the client.", "listener")
+	m.slowClients = counter("downstream_slow_client_closes_total", "Client connections closed because they did not read their replies.", "listener")
+	m.pressure = counter("backpressure_pauses_total", "Times a client's request body was paused because its upstream was not keeping up.", "listener")
 	return m
 }
 

@@ -11,7 +11,10 @@ import (
 
 // route is one compiled routing rule of a listener.
 type route struct {
-	protocol   string // from the match, or else the cluster's protocol
+	// protocols: the frame protocol names the route accepts (empty: any).
+	// From the match (the name and its aliases), or else the cluster's
+	// protocol and every protocol that translates to it (its family).
+	protocols  []string
 	service    string
 	method     string
 	pathPrefix string
@@ -25,20 +28,35 @@ type router struct {
 	routes []*route
 }
 
-func newRouter(listener string, rs []config.Route, clusters map[string]*cluster, m *metrics) *router {
+func newRouter(listener string, rs []config.Route, clusters map[string]*cluster, reg *xprotocol.Registry, m *metrics) *router {
 	r := &router{}
 	for _, rc := range rs {
 		rt := &route{
-			protocol:   rc.Match.Protocol,
 			service:    rc.Match.Service,
 			method:     rc.Match.Method,
 			pathPrefix: rc.Match.PathPrefix,
 			cluster:    clusters[rc.Cluster],
 			requests:   m.requests.WithLabelValues(listener, rc.Cluster),
 		}
-		if rt.protocol == "" && rt.cluster != nil {
-			// A cluster that speaks one protocol serves only that protocol.
-			rt.protocol = rt.cluster.protocol
+		switch {
+		case rc.Match.Protocol != "":
+			rt.protocols = append(rt.protocols, rc.Match.Protocol)
+			for _, p := range reg.List() {
+				if a, ok := p.(xprotocol.Alias); ok && a.AliasOf() == rc.Match.Protocol {
+					rt.protocols = append(rt.protocols, p.Name())
+				}
+			}
+		case rt.cluster != nil && rt.cluster.protocol != "":
+			// A cluster that speaks one protocol serves that protocol and
+			// the ones that translate to it.
+			rt.protocols = append(rt.protocols, rt.cluster.protocol)
+			if fam := familyOf(reg, rt.cluster.protocol); fam != "" {
+				for _, p := range reg.List() {
+					if xprotocol.FamilyOf(p) == fam && p.Name() != rt.cluster.protocol {
+						rt.protocols = append(rt.protocols, p.Name())
+					}
+				}
+			}
 		}
 		for k, v := range rc.Match.Headers {
 			rt.headers = append(rt.headers, [2]string{k, v})
@@ -59,8 +77,15 @@ func (r *router) match(f xprotocol.Frame) *route {
 	return nil
 }
 
+func familyOf(reg *xprotocol.Registry, name string) string {
+	if p, ok := reg.Lookup(name); ok {
+		return xprotocol.FamilyOf(p)
+	}
+	return ""
+}
+
 func (rt *route) matches(f xprotocol.Frame) bool {
-	if rt.protocol != "" && f.Protocol() != rt.protocol {
+	if len(rt.protocols) > 0 && !rt.acceptsProtocol(f.Protocol()) {
 		return false
 	}
 	if rt.service != "" && string(f.Key(xprotocol.KeyService)) != rt.service {
@@ -82,4 +107,13 @@ func (rt *route) matches(f xprotocol.Frame) bool {
 		}
 	}
 	return true
+}
+
+func (rt *route) acceptsProtocol(name string) bool {
+	for _, p := range rt.protocols {
+		if p == name {
+			return true
+		}
+	}
+	return false
 }

@@ -58,7 +58,14 @@ type pending struct {
 	seq    uint64 // the request's number on its downstream connection
 	// detached: presumed oneway, the client no longer waits (ImplicitOneway).
 	detached bool
-	timer    transport.Timer
+	// reqOpen: more of the request body is to come from the client;
+	// respOpen: the response head was relayed and its body is flowing;
+	// tracked: registered in the client's stream table (stream.go).
+	reqOpen, respOpen, tracked bool
+	// held: request body frames that arrived before a ping-pong connection
+	// was free.
+	held  []xprotocol.Frame
+	timer transport.Timer
 }
 
 func (ls *loopState) newPending() *pending {
@@ -74,6 +81,9 @@ func (ls *loopState) newPending() *pending {
 }
 
 func (ls *loopState) freePending(p *pending) {
+	for _, f := range p.held {
+		f.Release()
+	}
 	*p = pending{ls: ls, timer: transport.Timer{Fire: p.timer.Fire}}
 	ls.free = append(ls.free, p)
 }
@@ -103,6 +113,15 @@ func (p *pending) fail(st xprotocol.Status, msg string) {
 	p.ls.loop.Stop(&p.timer)
 	p.req.SetStreamID(p.origID)
 	p.ds.finish(p, nil, st, msg)
+	p.ls.freePending(p)
+}
+
+// streamEnded finishes a request whose streamed response was relayed to
+// its end.
+func (p *pending) streamEnded() {
+	p.ls.loop.Stop(&p.timer)
+	p.req.Release()
+	p.ds.done(p)
 	p.ls.freePending(p)
 }
 
@@ -139,10 +158,15 @@ func (hp *hostPool) dial() *upstream {
 	}
 	u.sess = hp.proto.NewSession(xprotocol.SessionOptions{
 		Role: xprotocol.RoleClient, Variant: hp.variant, MaxFrameSize: hp.ls.l.cfg.MaxFrameSize,
+		MaxHeaderBytes: hp.ls.l.cfg.MaxHeaderBytes,
 	})
+	u.flusher, _ = u.sess.(xprotocol.Flusher)
+	u.closing, _ = u.sess.(xprotocol.Closing)
+	u.eoi, _ = u.sess.(xprotocol.EndOfInput)
 	u.conn = hp.ls.loop.Dial(hp.h.addr, hp.cl.connectTimeout, u)
 	u.conn.Value = u
 	hp.conns = append(hp.conns, u)
+	u.flush() // a client preface (HTTP/2), sent once connected
 	return u
 }
 
@@ -161,10 +185,7 @@ func (hp *hostPool) multiplexed() *upstream {
 // It reports false when the queue is full.
 func (hp *hostPool) submit(p *pending) bool {
 	p.hp = hp
-	if n := len(hp.idle); n > 0 {
-		u := hp.idle[n-1]
-		hp.idle[n-1] = nil
-		hp.idle = hp.idle[:n-1]
+	if u := hp.popIdle(); u != nil {
 		u.start(p)
 		return true
 	}
@@ -179,12 +200,25 @@ func (hp *hostPool) submit(p *pending) bool {
 	return true
 }
 
+// popIdle takes an open idle connection, or returns nil.
+func (hp *hostPool) popIdle() *upstream {
+	for n := len(hp.idle); n > 0; n = len(hp.idle) {
+		u := hp.idle[n-1]
+		hp.idle[n-1] = nil
+		hp.idle = hp.idle[:n-1]
+		if !u.conn.Closed() {
+			return u
+		}
+	}
+	return nil
+}
+
 // sendOneway writes a oneway request on a free ping-pong connection (it
 // stays free: nothing will answer).
 func (hp *hostPool) sendOneway(f xprotocol.Frame) error {
 	var u *upstream
-	if n := len(hp.idle); n > 0 {
-		u = hp.idle[n-1]
+	if u = hp.popIdle(); u != nil {
+		hp.idle = append(hp.idle, u)
 	} else if len(hp.conns) < hp.cl.maxConnsPerHost {
 		u = hp.dial()
 		hp.idle = append(hp.idle, u)
@@ -247,6 +281,15 @@ type upstream struct {
 	current  *pending            // ping-pong
 	nextID   uint64
 	opened   bool
+	// goingAway: the server sent GOAWAY; no new stream goes here and the
+	// connection closes once its streams are done.
+	goingAway bool
+	flusher   xprotocol.Flusher
+	closing   xprotocol.Closing
+	eoi       xprotocol.EndOfInput
+	// blockedOn: decoding paused while this client takes the response.
+	blockedOn *downstream
+	pressT    transport.Timer
 }
 
 // allocID returns a free stream id, or 0 when every id is in flight.
@@ -278,6 +321,23 @@ func (u *upstream) start(p *pending) {
 		u.hp.release(u)
 		return
 	}
+	if len(p.held) > 0 || p.ds.waitConn {
+		// Body frames that came while the request waited for this connection.
+		held := p.held
+		p.held = nil
+		for i, f := range held {
+			held[i] = nil
+			if u.current != p {
+				f.Release() // the stream failed meanwhile
+				continue
+			}
+			p.sendData(f)
+		}
+		if ds := p.ds; ds.waitConn {
+			ds.waitConn = false
+			ds.resume()
+		}
+	}
 	if p.detached {
 		// Presumed oneway while it waited for a connection: nothing will
 		// answer it, so the connection is free again at once (as in
@@ -297,7 +357,27 @@ func (u *upstream) send(f xprotocol.Frame) error {
 		return fmt.Errorf("encode to upstream %s: %w", u.hp.h.addr, err)
 	}
 	u.conn.SetBuffer(buf)
+	u.flush()
 	return nil
+}
+
+// flush writes the session's own pending output and closes the connection
+// when the session says it is finished.
+func (u *upstream) flush() {
+	if u.flusher != nil {
+		u.conn.SetBuffer(u.flusher.AppendPending(u.conn.Buffer()))
+	}
+	if u.closing != nil && u.closing.ShouldClose() {
+		u.conn.Close(nil)
+	}
+}
+
+// maybeRetire closes a connection the server is going away from once
+// nothing is left on it.
+func (u *upstream) maybeRetire() {
+	if u.goingAway && len(u.inflight) == 0 && u.current == nil {
+		u.conn.Close(nil)
+	}
 }
 
 // OnOpen implements transport.Handler.
@@ -311,13 +391,14 @@ func (u *upstream) OnOpen(*transport.Conn) {
 // requests.
 func (u *upstream) OnData(c *transport.Conn, data []byte) int {
 	off := 0
-	for off < len(data) && !c.Closed() {
+	for off < len(data) && !c.Closed() && u.blockedOn == nil {
 		f, n, err := u.sess.Decode(data[off:])
 		if err == xprotocol.ErrIncomplete {
 			break
 		}
 		if err != nil {
 			u.hp.ls.l.decodeError(u.hp.proto.Name(), "upstream", err)
+			u.flush()
 			c.Close(fmt.Errorf("decode from upstream %s: %w", u.hp.h.addr, err))
 			return len(data)
 		}
@@ -326,22 +407,73 @@ func (u *upstream) OnData(c *transport.Conn, data []byte) int {
 			u.dispatch(f)
 		}
 	}
+	u.flush()
 	return off
 }
 
 func (u *upstream) dispatch(f xprotocol.Frame) {
 	switch f.Kind() {
 	case xprotocol.KindResponse:
-		p := u.take(f.StreamID())
-		if p == nil {
+		id := f.StreamID()
+		p := u.peek(id)
+		if p == nil || p.respOpen {
 			u.hp.cl.unmatched.Inc()
 			f.Release()
 			return
 		}
 		u.hp.cl.responses.inc(f.Status())
+		if !f.EndStream() {
+			// A streamed response: relay the head, keep the stream.
+			p.ls.loop.Stop(&p.timer)
+			p.respOpen = true
+			p.ds.track(p)
+			p.ds.relay(p, f)
+			u.checkPressure(p.ds)
+			return
+		}
+		u.take(id)
+		reqOpen := p.reqOpen
 		p.complete(f)
-		if u.hp.mode == xprotocol.PoolPingPong {
-			u.hp.release(u)
+		u.exchangeDone(id, reqOpen)
+	case xprotocol.KindData:
+		id := f.StreamID()
+		p := u.peek(id)
+		if p == nil || !p.respOpen {
+			u.hp.cl.unmatched.Inc()
+			f.Release()
+			return
+		}
+		ds := p.ds
+		end := f.EndStream()
+		ds.relay(p, f)
+		if !end {
+			u.checkPressure(ds)
+			return
+		}
+		u.take(id)
+		reqOpen := p.reqOpen
+		p.streamEnded()
+		u.exchangeDone(id, reqOpen)
+	case xprotocol.KindReset:
+		id := f.StreamID()
+		st := f.Status()
+		f.Release()
+		p := u.take(id)
+		if p == nil {
+			return
+		}
+		u.hp.cl.resets.Inc()
+		if st == xprotocol.StatusOK {
+			st = xprotocol.StatusUnavailable
+		}
+		p.fail(st, "upstream reset the stream")
+		u.maybeRetire()
+	case xprotocol.KindGoAway:
+		f.Release()
+		if !u.goingAway {
+			u.goingAway = true
+			u.hp.remove(u)
+			u.maybeRetire()
 		}
 	case xprotocol.KindRequest:
 		if f.Heartbeat() { // the server checks we are alive
@@ -354,6 +486,39 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 	default:
 		f.Release()
 	}
+}
+
+// exchangeDone frees the connection after a response ended. A request
+// whose body was still flowing is cut off: a ping-pong connection cannot
+// be reused mid-request and is closed; a multiplexed stream is reset.
+func (u *upstream) exchangeDone(id uint64, reqOpen bool) {
+	if u.hp.mode == xprotocol.PoolPingPong {
+		if reqOpen {
+			u.conn.Close(nil)
+		} else {
+			u.hp.release(u)
+		}
+		return
+	}
+	if reqOpen {
+		if r, ok := u.hp.proto.(xprotocol.Resetter); ok {
+			rf := r.NewReset(id, xprotocol.StatusOK)
+			_ = u.send(rf)
+			rf.Release()
+		}
+	}
+	u.maybeRetire()
+}
+
+// peek returns the request a frame with id belongs to, leaving it in place.
+func (u *upstream) peek(id uint64) *pending {
+	if u.inflight == nil {
+		if p := u.current; p != nil && p.upID == id {
+			return p
+		}
+		return nil
+	}
+	return u.inflight[id]
 }
 
 // take removes and returns the request a response with id answers.
@@ -386,9 +551,18 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 		}
 		hp.h.markFailure(hp.ls.loop.Now().UnixNano())
 	}
+	u.hp.ls.loop.Stop(&u.pressT)
 	msg := "upstream connection closed"
 	if !u.opened {
 		msg = "upstream connect failed"
+	}
+	if p := u.current; p != nil && p.respOpen && u.eoi != nil {
+		// A response delimited by the end of the connection is complete.
+		if f := u.eoi.EndOfInput(); f != nil {
+			u.current = nil
+			p.ds.relay(p, f)
+			p.streamEnded()
+		}
 	}
 	for id, p := range u.inflight {
 		delete(u.inflight, id)

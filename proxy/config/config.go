@@ -13,6 +13,7 @@ const (
 	DefaultDetectTimeout            = 5 * time.Second
 	DefaultDetectPeekBytes          = 64
 	DefaultMaxFrameSize             = 16 << 20 // 16 MiB
+	DefaultMaxHeaderBytes           = 64 << 10
 	DefaultMaxConnections           = 10000
 	DefaultMaxRequestsPerConnection = 10000
 	DefaultIdleTimeout              = 5 * time.Minute
@@ -41,6 +42,8 @@ const (
 	MaxDetectPeekBytes    = 4096    // detection must stay a bounded peek
 	MinFrameSize          = 64      // below this no protocol's header fits
 	MaxFrameSize          = 1 << 30 // 1 GiB
+	MinHeaderBytes        = 1 << 10
+	MaxHeaderBytes        = 16 << 20
 	MaxConnectionsPerHost = 64
 	MaxPingPongConns      = 4096
 	MaxPendingLimit       = 1 << 20
@@ -122,6 +125,16 @@ type Listener struct {
 	// Key: max_frame_size. Default 16777216 (16 MiB); 64..1073741824 (1 GiB).
 	MaxFrameSize int `yaml:"max_frame_size"`
 
+	// MaxHeaderBytes bounds one frame's header block (an HTTP head, an
+	// HTTP/2 header list after HPACK); a larger one is refused (HTTP 431).
+	// Key: max_header_bytes. Default 65536; 1024..16777216.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+
+	// TLS, when set, terminates TLS on this listener (ALPN offers h2 and
+	// http/1.1; every protocol is still detected from the decrypted bytes).
+	// Key: tls. Optional.
+	TLS *ListenerTLS `yaml:"tls"`
+
 	// MaxConnections caps concurrent downstream connections; more are
 	// refused. Key: max_connections. Default 10000; must be >= 1.
 	MaxConnections int `yaml:"max_connections"`
@@ -147,6 +160,14 @@ type Listener struct {
 	// Routes are tried in order; the first whose Match accepts a request
 	// picks its cluster. Key: routes. At least one is required.
 	Routes []Route `yaml:"routes"`
+}
+
+// ListenerTLS names a listener's certificate.
+type ListenerTLS struct {
+	// CertFile is a PEM certificate chain. Key: cert_file. Required.
+	CertFile string `yaml:"cert_file"`
+	// KeyFile is the PEM private key of CertFile. Key: key_file. Required.
+	KeyFile string `yaml:"key_file"`
 }
 
 // Route sends the requests its Match accepts to one cluster.
@@ -249,6 +270,7 @@ func DefaultListener() Listener {
 		DetectTimeout:            DefaultDetectTimeout,
 		DetectPeekBytes:          DefaultDetectPeekBytes,
 		MaxFrameSize:             DefaultMaxFrameSize,
+		MaxHeaderBytes:           DefaultMaxHeaderBytes,
 		MaxConnections:           DefaultMaxConnections,
 		MaxRequestsPerConnection: DefaultMaxRequestsPerConnection,
 		IdleTimeout:              DefaultIdleTimeout,

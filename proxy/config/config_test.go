@@ -44,6 +44,7 @@ func TestLoadFullConfig(t *testing.T) {
 				DetectTimeout:            2 * time.Second,
 				DetectPeekBytes:          128,
 				MaxFrameSize:             1 << 20,
+				MaxHeaderBytes:           DefaultMaxHeaderBytes,
 				MaxConnections:           500,
 				MaxRequestsPerConnection: 100,
 				IdleTimeout:              0, // explicit 0 means "no idle timeout", not "default"

@@ -206,6 +206,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	switch v.Kind() {
+	case reflect.Pointer: // an optional block (listener tls)
+		nv := reflect.New(v.Type().Elem())
+		d.value(n, nv.Elem(), path)
+		v.Set(nv)
 	case reflect.Struct:
 		d.structure(n, v, path, line)
 	case reflect.Slice:

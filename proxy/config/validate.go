@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -120,6 +121,10 @@ func (v *validator) listeners(ls []Listener, clusters map[string]bool, clusterNa
 		v.positive(path+".detect_timeout", l.DetectTimeout)
 		v.between(path+".detect_peek_bytes", l.DetectPeekBytes, 1, MaxDetectPeekBytes, "")
 		v.between(path+".max_frame_size", l.MaxFrameSize, MinFrameSize, MaxFrameSize, " bytes (1 GiB)")
+		v.between(path+".max_header_bytes", l.MaxHeaderBytes, MinHeaderBytes, MaxHeaderBytes, " bytes (16 MiB)")
+		if l.TLS != nil {
+			v.listenerTLS(path+".tls", l.TLS)
+		}
 		v.atLeast(path+".max_connections", l.MaxConnections, 1)
 		v.atLeast(path+".max_requests_per_connection", l.MaxRequestsPerConnection, 1)
 		if l.IdleTimeout < 0 {
@@ -135,6 +140,19 @@ func (v *validator) listeners(ls []Listener, clusters map[string]bool, clusterNa
 		}
 		for j := range l.Routes {
 			v.route(fmt.Sprintf("%s.routes[%d]", path, j), &l.Routes[j], clusters, clusterNames)
+		}
+	}
+}
+
+func (v *validator) listenerTLS(path string, t *ListenerTLS) {
+	switch {
+	case t.CertFile == "":
+		v.fail(path+".cert_file", "is required (a PEM certificate chain)")
+	case t.KeyFile == "":
+		v.fail(path+".key_file", "is required (the PEM private key of cert_file)")
+	default:
+		if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
+			v.fail(path, "cannot load the certificate: %v", err)
 		}
 	}
 }
