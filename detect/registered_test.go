@@ -72,8 +72,8 @@ func TestDetectEveryRegisteredProtocol(t *testing.T) {
 			})
 		}
 	}
-	d := detect.New(xprotocol.List(), 64)
-	require.GreaterOrEqual(t, len(xprotocol.List()), 3)
+	d := detect.New(xprotocol.Detectable(), 64)
+	require.GreaterOrEqual(t, len(xprotocol.Detectable()), 3)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p, res := d.Detect(c.wire)

@@ -21,7 +21,7 @@ func FuzzDetect(f *testing.F) {
 	f.Add([]byte{0x80, 0x01, 0x00, 0x01})
 	f.Add([]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01})
 	f.Add([]byte{})
-	d := detect.New(xprotocol.List(), 64)
+	d := detect.New(xprotocol.Detectable(), 64)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		p, res := d.Detect(in)
 		p2, res2 := d.Detect(in)
@@ -80,7 +80,7 @@ func FuzzMatchDisjointMonotone(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01})
 	f.Add([]byte("GET / HTTP/1.1\r\n"))
 	f.Add([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
-	protos := xprotocol.List()
+	protos := xprotocol.Detectable()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > 128 {
 			in = in[:128]

@@ -47,11 +47,7 @@ type listener struct {
 func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[string]*cluster, m *metrics, log *slog.Logger) (*listener, error) {
 	var protos []xprotocol.Protocol
 	if len(cfg.Protocols) == 0 || (len(cfg.Protocols) == 1 && cfg.Protocols[0] == config.Auto) {
-		for _, p := range reg.List() {
-			if _, alias := p.(xprotocol.Alias); !alias {
-				protos = append(protos, p) // an alias is detected as the protocol it rides on
-			}
-		}
+		protos = reg.Detectable()
 	} else {
 		for _, name := range cfg.Protocols {
 			p, ok := reg.Lookup(name)

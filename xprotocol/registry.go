@@ -50,6 +50,19 @@ func (r *Registry) List() []Protocol {
 	return append([]Protocol(nil), r.order...)
 }
 
+// Detectable returns the protocols an `auto` listener detects among, in
+// registration order: every registered one except aliases (see Alias),
+// which are detected as the protocol they ride on.
+func (r *Registry) Detectable() []Protocol {
+	var out []Protocol
+	for _, p := range r.List() {
+		if _, alias := p.(Alias); !alias {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Names returns the registered names in registration order.
 func (r *Registry) Names() []string {
 	r.mu.RLock()
@@ -77,3 +90,7 @@ func Lookup(name string) (Protocol, bool) { return Default.Lookup(name) }
 
 // List returns the Default registry's protocols in registration order.
 func List() []Protocol { return Default.List() }
+
+// Detectable returns the Default registry's protocols an `auto` listener
+// detects among.
+func Detectable() []Protocol { return Default.Detectable() }
