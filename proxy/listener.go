@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -93,7 +94,23 @@ const highWater = 1 << 20
 // start binds the listener's port.
 func (l *listener) start() error {
 	refused := l.m.connsRefused
+	var tlsCfg *tls.Config
+	if t := l.cfg.TLS; t != nil {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return fmt.Errorf("listener %s: tls: %w", l.cfg.Name, err)
+		}
+		tlsCfg = &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			MinVersion:   tls.VersionTLS12,
+			// ALPN: HTTP/2 when the client offers it; the protocol is still
+			// detected from the decrypted bytes, so RPC protocols over TLS
+			// (no ALPN) work too.
+			NextProtos: []string{"h2", "http/1.1"},
+		}
+	}
 	s, err := transport.Listen(transport.ServerOptions{
+		TLS:          tlsCfg,
 		Address:      l.cfg.Address,
 		Loops:        l.cfg.EventLoops,
 		MaxConns:     l.cfg.MaxConnections,

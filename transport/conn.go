@@ -42,6 +42,7 @@ type Conn struct {
 	Value any
 
 	gc        gnet.Conn
+	tc        *tlsConn // TLS connections (gc is nil), set once open
 	loop      *Loop
 	server    *Server // nil for dialled connections
 	handler   Handler
@@ -108,11 +109,17 @@ func (c *Conn) markDirty() {
 	}
 }
 
-// Outbound returns the bytes written but not yet accepted by the kernel.
+// Outbound returns the bytes written but not yet accepted by the kernel
+// (for a TLS connection: not yet written to the tls.Conn).
 func (c *Conn) Outbound() int {
 	n := len(c.out)
-	if c.gc != nil && c.state != stateClosed {
+	if c.state == stateClosed {
+		return n
+	}
+	if c.gc != nil {
 		n += c.gc.OutboundBuffered()
+	} else if c.tc != nil {
+		n += int(c.tc.queued.Load())
 	}
 	return n
 }
@@ -166,8 +173,15 @@ func (c *Conn) checkIdle() {
 // ResumeReading offers buffered inbound bytes to the handler again, e.g.
 // after it declined them. It is cheap to call when nothing is buffered.
 func (c *Conn) ResumeReading() {
-	if c.gc != nil && c.state == stateOpen {
+	if c.state != stateOpen {
+		return
+	}
+	if c.gc != nil {
 		_ = c.gc.Wake(nil)
+	} else if c.tc != nil && len(c.tc.inbuf) > 0 {
+		// Bytes not moved to inbuf yet have a run queued already.
+		c.tc.offer = true
+		c.tc.schedule()
 	}
 }
 

@@ -22,4 +22,43 @@
 //
 // Bytes passed to Handler.OnData alias gnet's buffers and are valid only
 // during the call; a handler copies what it keeps.
+//
+// # TLS: the standard-library path
+//
+// gnet has no TLS, and crypto/tls only does blocking I/O on a net.Conn, so
+// a Server with ServerOptions.TLS accepts with net.Listen and crypto/tls
+// instead, and bridges every connection onto the same Loop type:
+//
+//   - loops: the gnet engine still owns the loops, but listens on a private
+//     unix socket (in a fresh temporary directory) that nobody else can
+//     reach. At start the server connects to it until gnet's round-robin
+//     repeats a loop, which discovers every loop; TLS connections are spread
+//     round-robin over them and share their timers, Dial, Each and Execute.
+//   - goroutines: each TLS connection has a reader goroutine (handshake,
+//     bounded by ServerOptions.HandshakeTimeout, then Read) and a writer
+//     goroutine, because a blocking tls.Conn cannot be driven from an event
+//     loop without stalling every other connection on it. That is two
+//     goroutines (a few KiB of stack each) plus crypto/tls's buffers per
+//     connection, against none for a gnet connection.
+//   - reading: the reader hands plaintext to the loop (one Execute per batch)
+//     where OnData runs exactly as for gnet connections: unconsumed bytes are
+//     kept and offered again with the next ones, and InboundLimit applies.
+//   - writing: Write/Buffer/SetBuffer batch as usual; Loop.finish hands the
+//     batch to the writer (no copy), and Outbound counts what the writer has
+//     not written yet, so the watermarks work unchanged.
+//   - back-pressure: a paused connection (Outbound above HighWatermark) is
+//     not given its bytes, as for gnet; moreover its reader stops reading
+//     once a small bound (64 KiB) of unconsumed bytes is held, so TCP holds
+//     the client back and memory stays bounded, where a gnet connection
+//     keeps reading until InboundLimit closes it.
+//   - closing: Close flushes then closes with a close_notify, lingering like
+//     a gnet connection; OnClose runs once on the loop, with the reason; a
+//     connection failing its handshake never reaches Accept and is reported
+//     to OnRefused ("tls_handshake", "tls_handshake_timeout"). MaxConns
+//     counts a TLS connection from its TCP accept, so handshakes are
+//     bounded too. Server.Stop closes every TLS connection and waits for its
+//     goroutines.
+//
+// Conn.TLS and Conn.NegotiatedProtocol (ALPN) expose the handshake's result
+// from Accept on. Loop.DialTLS dials an upstream over TLS the same way.
 package transport

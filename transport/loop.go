@@ -180,8 +180,14 @@ func (l *Loop) tick() {
 		l.draining = nil
 		for _, c := range list {
 			switch {
-			case c.state != stateClosing || c.gc == nil:
+			case c.state != stateClosing || (c.gc == nil && c.tc == nil):
 				// gone meanwhile (peer closed, write error, shutdown)
+			case c.tc != nil && c.tc.queued.Load() == 0:
+				c.terminateTLS(c.closeErr, modeFlush)
+			case c.tc != nil && !l.now.Before(c.lingerEnd):
+				c.terminateTLS(c.closeErr, modeAbort)
+			case c.tc != nil:
+				l.draining = append(l.draining, c)
 			case c.gc.OutboundBuffered() == 0 || !l.now.Before(c.lingerEnd):
 				_ = l.el.Close(c.gc)
 			default:
@@ -208,10 +214,13 @@ func (l *Loop) finish(current gnet.Conn) gnet.Action {
 			c := l.dirty[i]
 			l.dirty[i] = nil
 			c.queued = false
-			if c.gc == nil || c.state == stateClosed {
+			if (c.gc == nil && c.tc == nil) || c.state == stateClosed {
 				continue // dialling: sent on open; closed: dropped
 			}
-			if len(c.out) > 0 {
+			if len(c.out) > 0 && c.tc != nil {
+				c.lastIO = l.now
+				c.tc.send(c) // the connection's writer goroutine writes it
+			} else if len(c.out) > 0 {
 				c.lastIO = l.now
 				// On a write error gnet closes the connection, and its
 				// OnClose runs inside this call.
@@ -231,6 +240,8 @@ func (l *Loop) finish(current gnet.Conn) gnet.Action {
 				continue
 			}
 			switch {
+			case c.tc != nil:
+				c.closeTLS()
 			case c.gc == nil: // still dialling: report now, drop the socket on open
 				c.state = stateClosed
 				c.out = nil

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,8 +36,18 @@ type ServerOptions struct {
 	Accept func(c *Conn) Handler
 	// OnRefused, if set, is told why a connection was refused ("max_connections").
 	OnRefused func(reason string)
-	// Logger receives gnet's own messages; nil discards them.
+	// Logger receives gnet's own messages and TLS handshake failures (at
+	// debug level); nil discards them.
 	Logger *slog.Logger
+	// TLS, when set, makes the server accept TLS connections with
+	// crypto/tls instead of plain ones with gnet (see the package doc). It
+	// is cloned; TLS 1.2 is the minimum version. Its NextProtos drive ALPN
+	// (see Conn.NegotiatedProtocol); GetCertificate and GetConfigForClient
+	// (SNI) work as usual. Refused connections are reported to OnRefused
+	// as "tls_handshake" or "tls_handshake_timeout" too.
+	TLS *tls.Config
+	// HandshakeTimeout bounds a TLS handshake; 0 means 10s.
+	HandshakeTimeout time.Duration
 }
 
 // ErrStopping is the error OnClose receives for a dial abandoned because
@@ -55,8 +66,12 @@ type Server struct {
 	// stopping is closed when Stop begins, releasing dials waiting on gnet.
 	stopping chan struct{}
 	stopOnce sync.Once
-	dials    sync.WaitGroup
-	count    atomic.Int64
+	// stopCtx is cancelled when Stop begins, aborting TLS dials.
+	stopCtx    context.Context
+	stopCancel context.CancelFunc
+	dials      sync.WaitGroup
+	count      atomic.Int64
+	tl         tlsListener
 
 	mu    sync.Mutex
 	loops map[gnet.EventLoop]*Loop
@@ -83,7 +98,19 @@ func Listen(opts ServerOptions) (*Server, error) {
 	if opts.InboundLimit <= 0 {
 		opts.InboundLimit = 32 << 20
 	}
+	if opts.HandshakeTimeout <= 0 {
+		opts.HandshakeTimeout = defaultHandshakeTimeout
+	}
 	s := &Server{opts: opts, done: make(chan error, 1), stopping: make(chan struct{}), loops: make(map[gnet.EventLoop]*Loop)}
+	s.stopCtx, s.stopCancel = context.WithCancel(context.Background())
+	addr := "tcp://" + opts.Address
+	if opts.TLS != nil {
+		var err error
+		if addr, err = s.prepareTLS(); err != nil {
+			s.stopCancel()
+			return nil, err
+		}
+	}
 	h := &eventHandler{s: s, booted: make(chan struct{})}
 	gopts := []gnet.Option{
 		gnet.WithMulticore(true),
@@ -95,12 +122,22 @@ func Listen(opts ServerOptions) (*Server, error) {
 		gnet.WithReuseAddr(true),
 		gnet.WithLogger(gnetLogger{l: opts.Logger}),
 	}
-	go func() { s.done <- gnet.Run(h, "tcp://"+opts.Address, gopts...) }()
+	go func() { s.done <- gnet.Run(h, addr, gopts...) }()
 	select {
 	case <-h.booted:
 		s.engine = h.engine
+		if opts.TLS != nil {
+			if err := s.startTLS(); err != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), closeLinger)
+				defer cancel()
+				_ = s.Stop(ctx)
+				return nil, err
+			}
+		}
 		return s, nil
 	case err := <-s.done:
+		s.stopCancel()
+		s.cleanupTLS()
 		if err == nil {
 			err = errors.New("engine stopped before it started")
 		}
@@ -108,13 +145,20 @@ func Listen(opts ServerOptions) (*Server, error) {
 	}
 }
 
-// Address returns the configured listening address.
-func (s *Server) Address() string { return s.opts.Address }
+// Address returns the listening address: the configured one, or for a TLS
+// server the one bound (so a configured port 0 shows the port chosen).
+func (s *Server) Address() string {
+	if s.tl.ln != nil {
+		return s.tl.ln.Addr().String()
+	}
+	return s.opts.Address
+}
 
 // Conns returns the number of accepted connections currently open.
 func (s *Server) Conns() int { return int(s.count.Load()) }
 
-// Loops returns the event loops that have carried a connection so far.
+// Loops returns the event loops that have carried a connection so far (for
+// a TLS server: all of them).
 func (s *Server) Loops() []*Loop {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -122,9 +166,16 @@ func (s *Server) Loops() []*Loop {
 }
 
 // Stop closes the listener and every connection, and waits (bounded by ctx)
-// for the event loops and pending dials to finish.
+// for the event loops, pending dials and TLS goroutines to finish.
 func (s *Server) Stop(ctx context.Context) error {
-	s.stopOnce.Do(func() { close(s.stopping) })
+	s.stopOnce.Do(func() {
+		close(s.stopping)
+		s.stopCancel()
+	})
+	if err := s.stopTLS(ctx.Done()); err != nil {
+		return fmt.Errorf("transport: stop %s: %s: %w", s.opts.Address, err, ctx.Err())
+	}
+	defer s.cleanupTLS()
 	err := s.engine.Stop(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("transport: stop %s: %w", s.opts.Address, err)
@@ -182,6 +233,9 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		return nil, h.openDialed(c, gc)
 	}
 	s := h.s
+	if s.tl.cfg != nil {
+		return nil, s.onProbe(gc)
+	}
 	l := s.loopFor(gc.EventLoop())
 	l.now = time.Now()
 	// Reserve the slot first: loops accept concurrently.
