@@ -2,11 +2,12 @@
 GO           ?= go
 BIN          := bin
 STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.6.1
+H2SPEC       := github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible
 FUZZTIME     ?= 5s
 # Fuzz targets live in ./fuzz; each runs for FUZZTIME in fuzz-smoke.
 FUZZ_TARGETS  = $(shell $(GO) test -list '^Fuzz' ./fuzz | grep '^Fuzz')
 
-.PHONY: all build test unit lint demo bench fuzz-smoke fuzz gen-thrift clean
+.PHONY: all build test unit lint demo bench fuzz-smoke fuzz gen-thrift clean tools
 
 all: build
 
@@ -15,7 +16,11 @@ build:
 	$(GO) build -o $(BIN)/xgate ./cmd/xgate
 
 ## test: lint, every test under the race detector, and a short run of every fuzz target
-test: lint unit fuzz-smoke
+test: tools lint unit fuzz-smoke
+
+## tools: install the pinned h2spec (HTTP/2 conformance suite) into $(go env GOPATH)/bin
+tools:
+	@command -v h2spec >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/h2spec" ] || $(GO) install $(H2SPEC)
 
 ## unit: every package's tests with -race (includes the end-to-end gateway tests)
 unit:

@@ -143,7 +143,7 @@ func (ds *downstream) detect(data []byte) bool {
 	}
 	ds.sess = p.NewSession(xprotocol.SessionOptions{
 		Role: xprotocol.RoleServer, MaxFrameSize: ds.l.cfg.MaxFrameSize,
-		MaxHeaderBytes: ds.l.cfg.MaxHeaderBytes, MaxStreams: ds.l.cfg.MaxRequestsPerConnection,
+		MaxHeaderBytes: ds.l.cfg.MaxHeaderBytes,
 		RemoteAddr: ds.conn.RemoteAddr(), Secure: ds.l.secure,
 	})
 	ds.flusher, _ = ds.sess.(xprotocol.Flusher)
