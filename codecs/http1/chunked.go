@@ -39,6 +39,7 @@ type ChunkedDecoder struct {
 	size     int64 // the chunk-size being read
 	left     int64 // chunk-data bytes still to come
 	total    int64 // chunk-data bytes so far
+	tlen     int   // length of the trailer section, final CRLF included, once Done
 	trailers Header
 }
 
@@ -64,6 +65,12 @@ func (d *ChunkedDecoder) Reset() {
 // When Done, n ends exactly at the end of the body, so a pipelined message
 // that follows starts at src[n:].
 func (d *ChunkedDecoder) Decode(src []byte) (data []byte, n int, err error) {
+	return d.decode(src, 1<<63-1)
+}
+
+// decode is Decode returning at most max bytes of chunk data, so a caller
+// that bounds its frames can stop inside a chunk.
+func (d *ChunkedDecoder) decode(src []byte, max int64) (data []byte, n int, err error) {
 	if d.lim.MaxHeaderBytes == 0 {
 		d.lim = d.lim.withDefaults() // the zero ChunkedDecoder is usable
 	}
@@ -124,9 +131,9 @@ func (d *ChunkedDecoder) Decode(src []byte) (data []byte, n int, err error) {
 			}
 			continue
 		case stData:
-			k := int64(len(src) - i)
-			if k > d.left {
-				k = d.left
+			k := min(int64(len(src)-i), d.left, max)
+			if k == 0 {
+				return nil, i, nil
 			}
 			d.left -= k
 			d.total += k
@@ -171,6 +178,7 @@ func (d *ChunkedDecoder) trailer(src []byte, i int) ([]byte, int, error) {
 		return nil, i, err
 	}
 	d.state = stDone
+	d.tlen = end
 	return nil, i + end, nil
 }
 

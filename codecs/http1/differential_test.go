@@ -3,6 +3,7 @@ package http1_test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/xgate/xgate/codecs/http1"
 	"github.com/xgate/xgate/codecs/http1/http1test"
+	"github.com/xgate/xgate/xprotocol"
 )
 
 // stricter are the rules by which we reject what net/http accepts, each
@@ -113,4 +115,85 @@ func serverReached(t *testing.T, addr, raw string) bool {
 	// Its refusals are 4xx and 5xx.
 	_, status, _ := strings.Cut(line, " ")
 	return strings.HasPrefix(status, "299") || strings.HasPrefix(status, "200")
+}
+
+// sessionStricter are the rules by which a server session refuses, beyond
+// the parser's, what net/http accepts: the gateway does not tunnel, so
+// CONNECT gets 501 (doc.go, "Differences from net/http").
+var sessionStricter = map[http1.Rule]bool{http1.RuleConnect: true}
+
+// sessionVerdict gives raw to a fresh server session and reports whether
+// it accepted the request head, and the rule it refused by. A head that
+// waits for the rest of its body counts as accepted. Every refusal must
+// leave the protocol's error response, with the rule's status, pending.
+func sessionVerdict(t *testing.T, raw string) (bool, http1.Rule) {
+	t.Helper()
+	s := http1.Proto.NewSession(xprotocol.SessionOptions{Role: xprotocol.RoleServer, RemoteAddr: "127.0.0.1:1"})
+	f, _, err := s.Decode([]byte(raw))
+	switch {
+	case err == nil:
+		f.Release()
+		return true, http1.RuleNone
+	case errors.Is(err, xprotocol.ErrIncomplete):
+		_, _, perr := http1.ParseRequestHead([]byte(raw), http1.Limits{})
+		return perr == nil, http1.RuleNone
+	}
+	var e *http1.Error
+	require.True(t, errors.As(err, &e), "%q: untyped %v", raw, err)
+	var fe *xprotocol.FrameError
+	require.True(t, errors.As(err, &fe), "%q: not a FrameError: %v", raw, err)
+	out := string(s.(xprotocol.Flusher).AppendPending(nil))
+	require.True(t, strings.HasPrefix(out, fmt.Sprintf("HTTP/1.1 %d ", e.Status)), "%q: pending %q", raw, out)
+	require.True(t, s.(xprotocol.Closing).ShouldClose())
+	return false, e.Rule
+}
+
+// sessionDisagrees returns why the session's decision on raw differs from
+// theirs (net/http's), or "" when they agree or differ as documented.
+func sessionDisagrees(t *testing.T, raw string, theirs bool) string {
+	ours, rule := sessionVerdict(t, raw)
+	switch {
+	case ours == theirs:
+		return ""
+	case ours && looser(raw):
+		return ""
+	case ours:
+		return "session accepts, net/http rejects"
+	case stricter[rule] || sessionStricter[rule]:
+		return ""
+	}
+	return "undocumented stricter rule: " + rule.String()
+}
+
+// TestDifferentialSessionModel compares a server session's decisions with
+// the net/http model on the smuggling cases and 20,000 generated requests.
+func TestDifferentialSessionModel(t *testing.T) {
+	for _, c := range append(http1test.Smuggling(), http1test.Generated(11, 20000)...) {
+		if msg := sessionDisagrees(t, c.Raw, http1test.NetHTTPAccepts([]byte(c.Raw))); msg != "" {
+			t.Errorf("%s: %s: %q", c.Name, msg, c.Raw)
+		}
+	}
+}
+
+// TestDifferentialSessionNetHTTPServer gives the same raw requests to a
+// server session and to a real net/http server on 127.0.0.1, and compares
+// the session's decision with whether the server reached its handler.
+func TestDifferentialSessionNetHTTPServer(t *testing.T) {
+	n := 1500
+	if testing.Short() {
+		n = 200
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(299) }),
+		ReadHeaderTimeout: 2 * time.Second,
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	for _, c := range append(http1test.Smuggling(), http1test.Generated(12, n)...) {
+		if msg := sessionDisagrees(t, c.Raw, serverReached(t, ln.Addr().String(), c.Raw)); msg != "" {
+			t.Errorf("%s: %s: %q", c.Name, msg, c.Raw)
+		}
+	}
 }

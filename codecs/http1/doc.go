@@ -1,9 +1,124 @@
-// Package http1 is the groundwork of Xgate's HTTP/1.1 codec: a strict,
-// allocation-free parser of request and response heads (RFC 9112 §2-§6, with
-// the field rules of RFC 9110) and the body framers a forwarding gateway
-// needs. It is not registered as an xprotocol.Protocol yet; the engine
-// integration (streaming bodies through the proxy, registration) builds on
-// it.
+// Package http1 is Xgate's HTTP/1.1 (and 1.0) codec, registered with
+// xprotocol.Default as "http1" (family "http", so HTTP/2 and gRPC sessions
+// encode its frames and it encodes theirs). It is built on a strict,
+// allocation-free parser of request and response heads (RFC 9112 §2-§6,
+// with the field rules of RFC 9110) and the body framers a forwarding
+// gateway needs; both are exported for other uses.
+//
+// # Frames of a message
+//
+// A message is a head frame (KindRequest or KindResponse) and, unless the
+// head reports EndStream, KindData frames with the same stream id, the last
+// of which reports EndStream and carries a chunked body's trailers in its
+// Header(). A Content-Length body of at most DefaultMaxInlineBody (64 KiB,
+// capped by SessionOptions.FrameLimit) is waited for and carried in the
+// head frame, which then reports EndStream: the common small request costs
+// one frame. Any other body streams: the head comes as soon as it is
+// complete, without body bytes, then each Decode returns the body bytes
+// src holds (several chunks gathered into one frame) up to FrameLimit per
+// frame. Bytes that are only chunk framing are consumed with a nil frame
+// and n > 0. Frames own pooled copies of their bytes, so they may outlive
+// src; nothing holds a whole streamed body.
+//
+// A server session (RoleServer) decodes requests and numbers them 1, 2, 3…
+// per connection; pipelined requests already buffered decode one after
+// another, and their responses must be encoded in order. A client session
+// (RoleClient) decodes responses and gives each the id of the request it
+// answers (the oldest encoded request without a response; an unsolicited
+// response gets the next ordinal). Interim 1xx responses are consumed
+// without a frame (101 is refused: the gateway never forwards Upgrade); a
+// response to HEAD, and 204 and 304, have no body; a response without
+// Content-Length or chunked coding runs until the close, and
+// EndOfInput returns its last, empty data frame.
+//
+// Sessions implement xprotocol.Flusher, xprotocol.Closing and
+// xprotocol.EndOfInput. A server session writes two things of its own
+// through AppendPending: "HTTP/1.1 100 Continue" for a request with
+// "Expect: 100-continue" and a body (once the request is the oldest
+// unanswered one; Expect is then removed from the forwarded head, as Envoy
+// does), and the error response to a refused request (400, 413, 414, 431,
+// 501 or 505, a one-line text body, "Connection: close"), queued before
+// Decode returns the *xprotocol.FrameError, unless a response is already
+// under way or owed to an earlier request, in which case the connection is
+// only closed. ShouldClose turns true after a refusal; after the response
+// that ends an exchange the client wanted closed (Connection: close,
+// HTTP/1.0 without keep-alive) or that is delimited by the close; after a
+// response whose server said Connection: close or that ran until the
+// close (client session); after encoding a KindReset (HTTP/1.1 can end a
+// stream only by closing); and, after a KindGoAway, once the exchanges in
+// progress are done.
+//
+// # Header view and forwarding
+//
+// Header() follows xprotocol.Header's HTTP-family naming: ":method",
+// ":scheme" (the connection's: http, or https when SessionOptions.Secure),
+// ":authority" (Host, or an absolute-form target's authority) and ":path"
+// (origin-form, query included) for requests, ":status" for responses, then
+// the fields in wire order with lower-case names (folded once, lazily, into
+// a per-frame buffer). Not reported: Host; Connection and the fields it
+// names (but Content-Length and Host, which a Connection option may not
+// remove: that would change the framing or the target); Keep-Alive,
+// Proxy-Connection, Transfer-Encoding, Upgrade; TE unless "trailers";
+// "Expect: 100-continue". When SessionOptions.RemoteAddr is set, a server
+// session reports X-Forwarded-For as the client's values with the peer's
+// IP appended, and X-Forwarded-Proto as the connection's scheme (a
+// client's own is replaced); both come last. A session without RemoteAddr
+// (tests, tools) adds neither. Proxy-Authorization and Proxy-Authenticate
+// are end-to-end (RFC 9110 §11.7) and kept. Get ignores ASCII case; Set
+// and Del edit the view (pseudo-headers replace the request-line or
+// status-line part; unknown ones are ignored) and make Encode rebuild the
+// head from it.
+//
+// Encode takes a frame of any HTTP-family protocol. An unedited frame of
+// this package is written from its own bytes: the start-line with HTTP/1.1
+// as its version (RFC 9110 §6.2) and an absolute-form target turned into
+// origin-form, then runs of the original field lines without the dropped
+// ones, then the lines prepared when it was decoded (Host when the target
+// carried the authority or an HTTP/1.0 request had none, X-Forwarded-*).
+// Any other frame is written from its Header: the request-line from
+// ":method" and ":path", Host from ":authority", pseudo-headers and
+// connection-specific fields left out, cookie fields joined with "; "
+// (RFC 9113 §8.2.3), every name checked to be a token and every value free
+// of control characters, so nothing can inject a line. Framing: a
+// Content-Length the frame carries is kept; else a head that ends the
+// stream gets Content-Length: len(Body()) (none for a request without a
+// body); else the body is chunked, or close-delimited for an HTTP/1.0
+// client; a response to HEAD keeps its Content-Length and sends no body, a
+// 204 loses its Content-Length, 304 and 1xx have no body, and a 1xx is not
+// sent to an HTTP/1.0 client. Data frames are written raw or as chunks;
+// the last frame's Header() becomes the trailer section of a chunked body
+// (and is dropped otherwise). A body longer or shorter than its
+// Content-Length is an Encode error. Upstream, a client session sends
+// HTTP/1.1 keep-alive requests and never Connection, TE or Upgrade.
+//
+// # Protocol
+//
+// Match claims GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE and
+// PATCH followed by SP (other methods are served on "http1" listeners but
+// not detected); it says no to the HTTP/2 preface and to every binary
+// protocol's first byte. PoolMode is PoolPingPong, MaxStreamID 1<<62 (ids
+// never travel on the wire; SetStreamID changes no byte). There is no
+// heartbeat. Routing keys: KeyService is the authority's host without its
+// port, KeyHost the authority as sent, KeyMethod the method, KeyPath the
+// origin-form target with its query. Timeout is always 0.
+//
+// ErrorReply answers with StatusCode(st): no route 404, unavailable 503,
+// overload 503 with "Retry-After: 1", timeout 504, bad request 400, server
+// error 500, unknown 520 (the unregistered code some CDNs use for "unknown
+// error"), a text/plain body holding the message and its Content-Length;
+// the reply to a HEAD request has no body. An upstream failure is
+// reported, like any unavailability, as 503: the generic status does not
+// distinguish 502. Response frames map back through GenericStatus: 1xx-3xx
+// OK, 404 no route, 408 and 504 timeout, 429 overload, other 4xx bad
+// request, 502 unavailable, 503 overload with Retry-After and unavailable
+// without, 520-599 unknown, other 5xx server error.
+//
+// Limits come from SessionOptions: MaxHeaderBytes bounds a head and a
+// trailer section (default 64 KiB; beyond it 431), with at most 100 field
+// lines (431) and an 8 KiB start-line (414); FrameLimit bounds every data
+// frame. A Content-Length or chunk size is never allocated for before its
+// bytes arrive. Decoding a typical request, forwarding it and its response
+// allocates nothing once the pools are warm (TestForwardZeroAllocs).
 //
 // # Parsing in place
 //
@@ -119,6 +234,8 @@
 //	RuleHeadTooLarge,        | 1 MiB of head, no field-count   | Limits are the gateway's (64 KiB, 100 fields,
 //	RuleTooManyFields,       | limit, no request-line limit    | 8 KiB line by default), configurable
 //	RuleRequestLineTooLong   |                                 |
+//	RuleConnect (session)    | serves CONNECT (a handler may   | the gateway does not tunnel: 501 instead of
+//	                         | hijack the connection)          | forwarding a request it cannot complete
 //
 // Where we accept and net/http refuses, one case only:
 //
@@ -129,7 +246,19 @@
 //	accepts the message at all), so it opens no smuggling path, and an
 //	upstream that does not support gzip answers 501 itself.
 //
+// The session-level differential tests give the same requests to a server
+// session and to a real http.Server on 127.0.0.1; their decisions differ
+// only as in this table (RuleConnect is the session's own addition).
+//
 // Not modelled: net/http answers 417 to an Expect other than 100-continue;
-// that is a reply, not a parse decision, and is left to the engine (RFC 9110
-// §10.1.1 makes it a MAY).
+// that is a reply, not a parse decision; the session forwards such an
+// Expect unchanged (RFC 9110 §10.1.1 makes the 417 a MAY).
+//
+// Other deliberate differences from net/http as a server: the session
+// sends "100 Continue" as soon as the request is the oldest unanswered one
+// (net/http waits for the handler to read the body); it answers every
+// request with HTTP/1.1 in the status-line (net/http echoes 1.0 to a 1.0
+// client), which RFC 9110 §6.2 allows; it refuses 101 from an upstream and
+// never forwards Upgrade (so a WebSocket handshake reaches the upstream as
+// a plain GET); and an HTTP/1.0 request is forwarded as HTTP/1.1.
 package http1

@@ -67,6 +67,8 @@ const (
 	RuleChunkLineTooLong
 	RuleChunkExt
 	RuleChunkDataEnd
+	RuleConnect
+	RuleSwitchingProtocols
 	numRules
 )
 
@@ -112,6 +114,8 @@ var ruleInfo = [numRules]struct {
 	RuleChunkLineTooLong:      {400, "chunk-size line exceeds Limits.MaxChunkLineBytes (RFC 9112 §7.1.1)"},
 	RuleChunkExt:              {400, "chunk extension is malformed (RFC 9112 §7.1.1)"},
 	RuleChunkDataEnd:          {400, "chunk data not followed by CRLF (RFC 9112 §7.1)"},
+	RuleConnect:               {501, "CONNECT is not supported: the gateway does not tunnel"},
+	RuleSwitchingProtocols:    {502, "101 (Switching Protocols) although the gateway never forwards Upgrade"},
 }
 
 // String returns the rule in words, with the section that states it.

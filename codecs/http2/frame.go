@@ -1,6 +1,7 @@
 package http2
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/xgate/xgate/xprotocol"
@@ -86,8 +87,9 @@ func (f *Frame) LastStreamID() uint32 { return f.lastID }
 func (f *Frame) Header() xprotocol.Header { return (*headerView)(f) }
 
 // Key returns a routing key: for gRPC service and method from
-// ":path" "/pkg.Service/Method"; for plain HTTP/2 the service is
-// ":authority" and the method ":method". Path and host are ":path" and
+// ":path" "/pkg.Service/Method"; for plain HTTP/2 the service is the host
+// of ":authority" without its port (as HTTP/1.1 reports Host) and the
+// method ":method". Path and host are ":path" and
 // ":authority" for both. Frames other than request heads have none.
 func (f *Frame) Key(k xprotocol.Key) []byte {
 	if f.kind != xprotocol.KindRequest && f.kind != xprotocol.KindOneway {
@@ -103,7 +105,7 @@ func (f *Frame) Key(k xprotocol.Key) []byte {
 			svc, _ := grpcPath(f.get(":path"))
 			return svc
 		}
-		return f.get(":authority")
+		return hostOnly(f.get(":authority"))
 	case xprotocol.KeyMethod:
 		if f.proto == NameGRPC {
 			_, m := grpcPath(f.get(":path"))
@@ -276,4 +278,19 @@ func lowerName(s string) string {
 		}
 	}
 	return s
+}
+
+// hostOnly returns the host of an authority: without the port, and an IPv6
+// literal with its brackets.
+func hostOnly(a []byte) []byte {
+	if len(a) > 0 && a[0] == '[' {
+		if i := bytes.IndexByte(a, ']'); i >= 0 {
+			return a[: i+1 : i+1]
+		}
+		return a
+	}
+	if i := bytes.IndexByte(a, ':'); i >= 0 {
+		return a[:i:i]
+	}
+	return a
 }

@@ -155,6 +155,7 @@ func (s *session) serverBlock(c contState, block []byte) (*Frame, error) {
 	st.clen = d.clen
 	st.gotHead = true
 	f.proto = s.frameProto(st)
+	s.addForwarded(f)
 	f.end, f.size = c.endStream, c.size
 	if c.endStream {
 		s.endRemote(st)

@@ -21,6 +21,7 @@ type session struct {
 	maxHeaderBytes int
 	maxStreams     int
 	secure         bool
+	forwardedFor   string // the client IP X-Forwarded-For gets (server role)
 
 	prefaceDone  bool  // the client preface was read (server role)
 	settingsSeen bool  // the peer's first frame, SETTINGS, arrived
@@ -109,6 +110,7 @@ func newSession(proto string, opts xprotocol.SessionOptions) *session {
 		maxHeaderBytes: opts.MaxHeaderBytes,
 		maxStreams:     opts.MaxStreams,
 		secure:         opts.Secure,
+		forwardedFor:   remoteIP(opts.RemoteAddr),
 		peerMaxFrame:   minMaxFrameSize,
 		peerInitWindow: defaultWindow,
 		peerMaxStreams: ^uint32(0),

@@ -1,8 +1,9 @@
 // Command demo runs the Xgate demo: it starts a sample backend for every
 // endpoint of every cluster in the demo configuration, starts the xgate
 // binary with that configuration, sends real requests of every supported
-// protocol through the one gateway port, prints what went where, and stops
-// everything. It exits non-zero if any request did not go as expected.
+// protocol (Bolt, Dubbo, Thrift, HTTP/1.1, HTTP/2, gRPC) through the one
+// gateway port, prints what went where, and stops everything. It exits
+// non-zero if any request did not go as expected.
 package main
 
 import (
@@ -25,6 +26,8 @@ import (
 	"github.com/xgate/xgate/codecs/dubbo/dubbopeer"
 	"github.com/xgate/xgate/codecs/thrift"
 	"github.com/xgate/xgate/codecs/thrift/thriftpeer"
+	"github.com/xgate/xgate/conformance/grpcpeer"
+	"github.com/xgate/xgate/conformance/httppeer"
 	"github.com/xgate/xgate/proxy/config"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -74,6 +77,22 @@ func run(bin, path string) error {
 					return fmt.Errorf("backend for %s: %w", cl.Name, err)
 				}
 				servers = append(servers, closerFunc(func() error { s.Stop(); return nil }))
+			case "http1", "http2":
+				// net/http listens itself: HTTP/1.1 only behind an http1
+				// cluster, HTTP/1.1 and h2c behind an http2 one.
+				_ = ln.Close()
+				s, err := httppeer.Start(httppeer.Options{Address: ep, Name: name, HTTP2: cl.Protocol == "http2"})
+				if err != nil {
+					return fmt.Errorf("backend for %s: %w", cl.Name, err)
+				}
+				servers = append(servers, s)
+			case "grpc":
+				_ = ln.Close()
+				s, err := grpcpeer.Start(grpcpeer.Options{Address: ep, Name: name})
+				if err != nil {
+					return fmt.Errorf("backend for %s: %w", cl.Name, err)
+				}
+				servers = append(servers, closerFunc(func() error { s.Close(); return nil }))
 			default:
 				_ = ln.Close()
 				return fmt.Errorf("cluster %s: the demo has no %q backend", cl.Name, cl.Protocol)
@@ -95,7 +114,7 @@ func run(bin, path string) error {
 		return err
 	}
 	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
 	var failures []string
@@ -149,6 +168,10 @@ func run(bin, path string) error {
 		return err
 	}
 	if err := runThrift(ctx, addr, expect); err != nil {
+		return err
+	}
+	runHTTP(ctx, addr, expect)
+	if err := runGRPC(ctx, addr, expect); err != nil {
 		return err
 	}
 

@@ -1,0 +1,13 @@
+package http1
+
+// fieldSet is a set of field-line indexes of one head or trailer section.
+// Sessions parse with at most DefaultMaxHeaders field lines, so two words
+// hold every index.
+type fieldSet [2]uint64
+
+// The session's heads never hold more field lines than a fieldSet indexes.
+const _ = uint(128 - DefaultMaxHeaders)
+
+func (s *fieldSet) add(i int)      { s[i>>6&1] |= 1 << (i & 63) }
+func (s *fieldSet) has(i int) bool { return s[i>>6&1]&(1<<(i&63)) != 0 }
+func (s *fieldSet) empty() bool    { return s[0]|s[1] == 0 }
