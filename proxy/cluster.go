@@ -67,6 +67,7 @@ type cluster struct {
 	upConns     prometheus.Counter
 	unmatched   prometheus.Counter
 	resets      prometheus.Counter
+	resends     prometheus.Counter
 }
 
 func newCluster(idx int, c config.Cluster, m *metrics) *cluster {
@@ -79,6 +80,7 @@ func newCluster(idx int, c config.Cluster, m *metrics) *cluster {
 		upConns:     m.upstreamConns.WithLabelValues(c.Name),
 		unmatched:   m.unmatched.WithLabelValues(c.Name),
 		resets:      m.upstreamResets.WithLabelValues(c.Name),
+		resends:     m.resends.WithLabelValues(c.Name),
 	}
 	if cl.connsPerHost < 1 {
 		cl.connsPerHost = 1

@@ -144,7 +144,7 @@ func (ds *downstream) detect(data []byte) bool {
 	ds.sess = p.NewSession(xprotocol.SessionOptions{
 		Role: xprotocol.RoleServer, MaxFrameSize: ds.l.cfg.MaxFrameSize,
 		MaxHeaderBytes: ds.l.cfg.MaxHeaderBytes,
-		RemoteAddr: ds.conn.RemoteAddr(), Secure: ds.l.secure,
+		RemoteAddr:     ds.conn.RemoteAddr(), Secure: ds.l.secure,
 	})
 	ds.flusher, _ = ds.sess.(xprotocol.Flusher)
 	ds.closing, _ = ds.sess.(xprotocol.Closing)
@@ -247,19 +247,38 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		return
 	}
 	u := hp.multiplexed()
-	id := u.allocID()
-	if id == 0 {
-		ds.unqueue(p)
-		ds.reject(f, xprotocol.StatusOverload, "upstream connection has no free stream id")
-		return
-	}
-	p.up, p.upID = u, id
-	f.SetStreamID(id)
-	if err := u.send(f); err != nil {
+	for tries := 0; ; tries++ {
+		id := u.allocID()
+		if id == 0 {
+			p.up = nil
+			f.SetStreamID(p.origID)
+			ds.unqueue(p)
+			ds.reject(f, xprotocol.StatusOverload, "upstream connection has no free stream id")
+			return
+		}
+		p.up, p.upID = u, id
+		f.SetStreamID(id)
+		err := u.send(f)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, xprotocol.ErrConnectionFull) {
+			// The peer's stream limit (or GOAWAY): try the pool's other
+			// connections, opening one more while the pool may grow.
+			if u = hp.another(u, tries); u != nil {
+				continue
+			}
+			p.up = nil
+			f.SetStreamID(p.origID)
+			ds.unqueue(p)
+			ds.reject(f, xprotocol.StatusOverload, "every upstream connection is at its stream limit")
+			return
+		}
 		ds.l.log.Warn("forward request", "err", err)
 		p.fail(xprotocol.StatusServerError, "gateway could not encode the request")
 		return
 	}
+	id := p.upID
 	u.inflight[id] = p
 	if p.reqOpen {
 		ds.checkPressure(u)

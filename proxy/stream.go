@@ -59,6 +59,7 @@ func (ds *downstream) data(f xprotocol.Frame) {
 
 // sendData writes a request body frame on p's upstream stream.
 func (p *pending) sendData(f xprotocol.Frame) {
+	p.bodySent = true
 	f.SetStreamID(p.upID)
 	err := p.up.send(f)
 	f.Release()

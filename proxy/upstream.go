@@ -62,6 +62,10 @@ type pending struct {
 	// respOpen: the response head was relayed and its body is flowing;
 	// tracked: registered in the client's stream table (stream.go).
 	reqOpen, respOpen, tracked bool
+	// bodySent: request body frames went upstream (the request can no
+	// longer be sent again); resends counts sends after a refusal.
+	bodySent bool
+	resends  int
 	// held: request body frames that arrived before a ping-pong connection
 	// was free.
 	held  []xprotocol.Frame
@@ -114,6 +118,42 @@ func (p *pending) fail(st xprotocol.Status, msg string) {
 	p.req.SetStreamID(p.origID)
 	p.ds.finish(p, nil, st, msg)
 	p.ls.freePending(p)
+}
+
+// maxResends bounds how often a request the upstream refused unprocessed
+// is sent again.
+const maxResends = 2
+
+// resend sends a request its upstream refused without processing it on
+// another connection of the pool. It reports false when it cannot: the
+// request body already went (the engine no longer holds it), the response
+// started, or it was resent enough.
+func (p *pending) resend() bool {
+	if p.respOpen || p.reqOpen || p.bodySent || p.resends >= maxResends || p.hp.mode == xprotocol.PoolPingPong {
+		return false
+	}
+	p.resends++
+	p.hp.cl.resends.Inc()
+	for tries := 0; ; tries++ {
+		u := p.hp.another(p.up, tries)
+		if u == nil {
+			return false
+		}
+		id := u.allocID()
+		if id == 0 {
+			continue
+		}
+		p.req.SetStreamID(id)
+		if err := u.send(p.req); err != nil {
+			if errors.Is(err, xprotocol.ErrConnectionFull) {
+				continue
+			}
+			return false
+		}
+		p.up, p.upID = u, id
+		u.inflight[id] = p
+		return true
+	}
 }
 
 // streamEnded finishes a request whose streamed response was relayed to
@@ -179,6 +219,29 @@ func (hp *hostPool) multiplexed() *upstream {
 	u := hp.conns[hp.next%len(hp.conns)]
 	hp.next++
 	return u
+}
+
+// another returns a connection to retry a request on after full could not
+// open a stream (or refused it): full is marked as such until one of its
+// streams ends; a connection of the pool not marked full is chosen, else a
+// new one while the pool is below its connection limit; nil when there is
+// none.
+func (hp *hostPool) another(full *upstream, tries int) *upstream {
+	full.full = true
+	if tries > len(hp.conns) {
+		return nil
+	}
+	for i := range hp.conns {
+		u := hp.conns[(hp.next+i)%len(hp.conns)]
+		if !u.full && !u.goingAway {
+			hp.next += i + 1
+			return u
+		}
+	}
+	if len(hp.conns) < max(hp.cl.connsPerHost, hp.cl.maxConnsPerHost) {
+		return hp.dial()
+	}
+	return nil
 }
 
 // submit hands a two-way request to a ping-pong connection, or queues it.
@@ -284,6 +347,9 @@ type upstream struct {
 	// goingAway: the server sent GOAWAY; no new stream goes here and the
 	// connection closes once its streams are done.
 	goingAway bool
+	// full: the last stream it was given was refused for its stream limit;
+	// cleared when one of its streams ends.
+	full bool
 	flusher   xprotocol.Flusher
 	closing   xprotocol.Closing
 	eoi       xprotocol.EndOfInput
@@ -457,9 +523,14 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 	case xprotocol.KindReset:
 		id := f.StreamID()
 		st := f.Status()
+		un, _ := f.(xprotocol.Unprocessed)
+		refused := un != nil && un.Unprocessed()
 		f.Release()
 		p := u.take(id)
 		if p == nil {
+			return
+		}
+		if refused && p.resend() {
 			return
 		}
 		u.hp.cl.resets.Inc()
@@ -534,6 +605,7 @@ func (u *upstream) take(id uint64) *pending {
 	p, ok := u.inflight[id]
 	if ok {
 		delete(u.inflight, id)
+		u.full = false
 	}
 	return p
 }

@@ -17,6 +17,13 @@ var ErrFrameTooLarge = errors.New("frame too large")
 // breaks the protocol's layout rules.
 var ErrMalformed = errors.New("malformed frame")
 
+// ErrConnectionFull is wrapped by the error Session.Encode returns when a
+// request head cannot open a new stream on its connection: the peer's limit
+// of concurrent streams is reached, the stream ids are used up, or the peer
+// is going away (HTTP/2). Nothing was written; the engine sends the request
+// on another connection.
+var ErrConnectionFull = errors.New("connection cannot open another stream")
+
 // FrameError says which field of which protocol's frame broke which rule.
 // It unwraps to ErrFrameTooLarge or ErrMalformed.
 type FrameError struct {

@@ -228,3 +228,12 @@ type EndOfInput interface {
 	// that the close completes, or nil when the close cut a message short.
 	EndOfInput() Frame
 }
+
+// Unprocessed is implemented by a KindReset or KindGoAway frame that can
+// say the peer refused a stream before processing any of it (HTTP/2
+// REFUSED_STREAM, RFC 9113 §8.7). Such a request is safe to send again on
+// another connection, and the engine does so when it still holds all of it.
+type Unprocessed interface {
+	// Unprocessed reports whether the peer did not process the stream.
+	Unprocessed() bool
+}

@@ -369,3 +369,29 @@ func TestCurlThroughGateway(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTP2UpstreamStreamLimit: net/http's HTTP/2 server allows 250
+// concurrent streams per connection. 400 concurrent slow requests through
+// the gateway all succeed: streams the server refuses (or would exceed its
+// limit) go on another upstream connection.
+func TestHTTP2UpstreamStreamLimit(t *testing.T) {
+	be := httpBackend(t, "h2", true)
+	g := httpGateway(t, "http2", be.Addr())
+	c := newHTTPClient(t, true)
+	var wg sync.WaitGroup
+	for range 400 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := c.Get("http://" + g.addr + "/slow?delay=300ms")
+			if !assert.NoError(t, err) {
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			assert.Equal(t, 200, resp.StatusCode)
+		}()
+	}
+	wg.Wait()
+	assert.GreaterOrEqual(t, g.metric(`xgate_upstream_connections_total{cluster="web"}`), 2.0)
+}

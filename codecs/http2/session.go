@@ -90,12 +90,12 @@ var (
 var (
 	// ErrStreamIDsExhausted: a client session used every odd stream id;
 	// it closes once its streams finish.
-	ErrStreamIDsExhausted = fmt.Errorf("%s: stream ids exhausted", Name)
+	ErrStreamIDsExhausted = fmt.Errorf("%s: stream ids exhausted: %w", Name, xprotocol.ErrConnectionFull)
 	// ErrGoingAway: the peer sent GOAWAY, so no new stream may start.
-	ErrGoingAway = fmt.Errorf("%s: connection is going away", Name)
+	ErrGoingAway = fmt.Errorf("%s: connection is going away: %w", Name, xprotocol.ErrConnectionFull)
 	// ErrTooManyStreams: a new stream would exceed the peer's
 	// SETTINGS_MAX_CONCURRENT_STREAMS or SessionOptions.MaxStreams.
-	ErrTooManyStreams = fmt.Errorf("%s: too many concurrent streams", Name)
+	ErrTooManyStreams = fmt.Errorf("%s: too many concurrent streams: %w", Name, xprotocol.ErrConnectionFull)
 	// ErrStreamInUse: a request head names an engine id whose stream is
 	// still open.
 	ErrStreamInUse = fmt.Errorf("%s: stream id in use", Name)
