@@ -188,11 +188,22 @@ func TestGRPCDeadlines(t *testing.T) {
 	require.NotEmpty(t, calls)
 	assert.False(t, calls[0].Deadline.IsZero(), "grpc-timeout was propagated upstream")
 
-	// A client that does not enforce its own deadline: the gateway honours
-	// grpc-timeout and answers DEADLINE_EXCEEDED itself.
+	// A client that does not enforce its own deadline, to a server that
+	// does not know grpc-timeout either (so only the gateway can answer):
+	// the gateway honours grpc-timeout with DEADLINE_EXCEEDED.
+	slow := httpBackend(t, "slow", true)
+	g = startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes: [{cluster: slow}]
+clusters:
+  - {name: slow, protocol: grpc, endpoints: [%s], request_timeout: 20s}
+`, slow.Addr()))
 	c := httppeer.NewH2CClient()
 	defer c.Close()
-	req, err := http.NewRequest("POST", "http://"+g.addr+"/grpc.testing.TestService/UnaryCall", strings.NewReader("\x00\x00\x00\x00\x00"))
+	req, err := http.NewRequest("POST", "http://"+g.addr+"/slow", strings.NewReader("\x00\x00\x00\x00\x00"))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/grpc")
 	req.Header.Set("Te", "trailers")
