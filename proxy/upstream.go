@@ -349,10 +349,10 @@ type upstream struct {
 	goingAway bool
 	// full: the last stream it was given was refused for its stream limit;
 	// cleared when one of its streams ends.
-	full bool
-	flusher   xprotocol.Flusher
-	closing   xprotocol.Closing
-	eoi       xprotocol.EndOfInput
+	full    bool
+	flusher xprotocol.Flusher
+	closing xprotocol.Closing
+	eoi     xprotocol.EndOfInput
 	// blockedOn: decoding paused while this client takes the response.
 	blockedOn *downstream
 	pressT    transport.Timer
