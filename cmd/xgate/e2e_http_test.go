@@ -358,7 +358,7 @@ func TestCurlThroughGateway(t *testing.T) {
 			g := httpGateway(t, tc.proto, be.Addr())
 			ctx := ctxTimeout(t, 20*time.Second)
 			resp, err := httppeer.Curl(ctx, "http://"+g.addr+"/echo", tc.h2c, "-X", "POST", "--data-binary", "curl-body", "-H", "X-Curl: yes")
-			if err != nil && strings.Contains(err.Error(), httppeer.ErrNoCurl.Error()) {
+			if err != nil && errorsIsNoCurl(err) {
 				t.Skip("curl is not installed")
 			}
 			require.NoError(t, err)
@@ -399,3 +399,5 @@ func TestHTTP2UpstreamStreamLimit(t *testing.T) {
 	wg.Wait()
 	assert.GreaterOrEqual(t, g.metric(`xgate_upstream_connections_total{cluster="web"}`), 2.0)
 }
+
+func errorsIsNoCurl(err error) bool { return errors.Is(err, httppeer.ErrNoCurl) }
