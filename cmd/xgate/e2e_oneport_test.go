@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -9,22 +10,28 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/xgate/xgate/codecs/bolt"
 	"github.com/xgate/xgate/codecs/bolt/boltpeer"
 	"github.com/xgate/xgate/codecs/dubbo/dubbopeer"
 	xthrift "github.com/xgate/xgate/codecs/thrift"
 	"github.com/xgate/xgate/codecs/thrift/thriftpeer"
+	"github.com/xgate/xgate/conformance/grpcpeer"
 )
 
-// TestOnePortEveryProtocol runs Bolt v1, Bolt v2 with CRC, Dubbo and Thrift
-// (framed binary, multiplexed; unframed compact, plain) clients at the same
-// time against one `protocols: [auto]` listener.
+// TestOnePortEveryProtocol runs Bolt v1, Bolt v2 with CRC, Dubbo, Thrift
+// (framed binary, multiplexed; unframed compact, plain), HTTP/1.1, HTTP/2
+// (h2c) and gRPC clients at the same time against one `protocols: [auto]`
+// listener.
 func TestOnePortEveryProtocol(t *testing.T) {
 	boltSrv := echoServer(t, boltpeer.ServerOptions{Name: "bolt"})
 	dubboSrv := dubboServer(t, dubbopeer.ServerOptions{Name: "dubbo"})
 	framed := thriftServer(t, thriftpeer.ServerOptions{Variant: xthrift.BinaryFramed, Multiplexed: true, Name: "framed"})
 	unframed := thriftServer(t, thriftpeer.ServerOptions{Variant: xthrift.CompactUnframed, Multiplexed: true, Name: "unframed"})
+	web := httpBackend(t, "web", true)
+	rpc := grpcBackend(t, grpcpeer.Options{Name: "rpc"})
 	g := startGateway(t, fmt.Sprintf(`
 admin: {address: "{{ADMIN}}"}
 listeners:
@@ -40,12 +47,18 @@ listeners:
         cluster: thrift-framed
       - match: {protocol: thrift}
         cluster: thrift-unframed
+      - match: {protocol: grpc}
+        cluster: grpc
+      - match: {path_prefix: /echo}
+        cluster: web
 clusters:
   - {name: bolt, protocol: bolt, endpoints: [%s]}
   - {name: dubbo, protocol: dubbo, endpoints: [%s]}
   - {name: thrift-framed, protocol: thrift, endpoints: [%s]}
   - {name: thrift-unframed, protocol: thrift, endpoints: [%s]}
-`, boltSrv.Addr(), dubboSrv.Addr(), framed.Addr(), unframed.Addr()))
+  - {name: grpc, protocol: grpc, endpoints: [%s]}
+  - {name: web, protocol: http2, endpoints: [%s]}
+`, boltSrv.Addr(), dubboSrv.Addr(), framed.Addr(), unframed.Addr(), rpc.Addr(), web.Addr()))
 
 	const n = 50
 	ctx := ctxTimeout(t, 30*time.Second)
@@ -103,8 +116,30 @@ clusters:
 			return rest, err
 		})
 	}
+	for _, h2c := range []bool{false, true} {
+		name := map[bool]string{false: "http1", true: "h2c"}[h2c]
+		c := newHTTPClient(t, h2c)
+		run(name, func(i int) (string, error) {
+			resp, err := c.Post("http://"+g.addr+"/echo", "text/plain", strings.NewReader(fmt.Sprintf("%s-%d", name, i)))
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			return string(b), err
+		})
+	}
+	cc := grpcDial(t, g.addr)
+	run("grpc", func(i int) (string, error) {
+		var hdr metadata.MD
+		mctx := metadata.AppendToOutgoingContext(ctx, "x-echo-n", fmt.Sprintf("grpc-%d", i))
+		if _, err := grpcpeer.Unary(mctx, cc, 10, 10, grpc.Header(&hdr)); err != nil {
+			return "", err
+		}
+		return strings.Join(hdr.Get("x-echo-n"), ","), nil
+	})
 	wg.Wait()
-	for _, proto := range []string{"bolt", "dubbo", "thrift"} {
+	for _, proto := range []string{"bolt", "dubbo", "thrift", "http1", "http2"} {
 		require.GreaterOrEqual(t, g.metric(fmt.Sprintf(`xgate_detect_total{listener="edge",protocol="%s",result="matched"}`, proto)), 1.0, proto)
 	}
 }
