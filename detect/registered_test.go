@@ -1,13 +1,18 @@
 package detect_test
 
 import (
+	"bytes"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	xhttp2 "golang.org/x/net/http2"
 
 	"github.com/xgate/xgate/codecs/bolt"
 	"github.com/xgate/xgate/codecs/dubbo"
+	_ "github.com/xgate/xgate/codecs/http1"
+	_ "github.com/xgate/xgate/codecs/http2"
 	"github.com/xgate/xgate/codecs/thrift"
 	"github.com/xgate/xgate/detect"
 	"github.com/xgate/xgate/xprotocol"
@@ -72,6 +77,25 @@ func TestDetectEveryRegisteredProtocol(t *testing.T) {
 			})
 		}
 	}
+	// HTTP/1.1 request lines as net/http writes them, for every method an
+	// auto listener detects; HTTP/2 as x/net's Framer starts a connection.
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH"} {
+		req, err := http.NewRequest(m, "http://example.com/a?b=c", nil)
+		require.NoError(t, err)
+		var buf bytes.Buffer
+		require.NoError(t, req.Write(&buf))
+		cases = append(cases, struct {
+			name, want string
+			wire       []byte
+		}{"http1 " + m, "http1", buf.Bytes()})
+	}
+	var h2 bytes.Buffer
+	h2.WriteString(xhttp2.ClientPreface)
+	require.NoError(t, xhttp2.NewFramer(&h2, nil).WriteSettings(xhttp2.Setting{ID: xhttp2.SettingInitialWindowSize, Val: 1 << 20}))
+	cases = append(cases, struct {
+		name, want string
+		wire       []byte
+	}{"http2 preface", "http2", h2.Bytes()})
 	d := detect.New(xprotocol.Detectable(), 64)
 	require.GreaterOrEqual(t, len(xprotocol.Detectable()), 3)
 	for _, c := range cases {
@@ -89,8 +113,10 @@ func TestDetectEveryRegisteredProtocol(t *testing.T) {
 			}
 		})
 	}
-	// Bytes of protocols that are not (yet) registered must not be claimed.
-	for _, other := range []string{"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"} {
+	// Bytes of protocols that are not registered must not be claimed: a TLS
+	// ClientHello (TLS is a listener setting, not a detected protocol), an
+	// HTTP/1 method outside the detected set, SSH and RESP.
+	for _, other := range []string{"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", "PROPFIND / HTTP/1.1\r\n", "SSH-2.0-OpenSSH_9.2\r\n", "*1\r\n$4\r\nPING\r\n"} {
 		if _, res := d.Detect([]byte(other)); res == xprotocol.MatchYes {
 			p, _ := d.Detect([]byte(other))
 			t.Errorf("%q claimed by %s", other, p.Name())

@@ -21,6 +21,10 @@ func FuzzDetect(f *testing.F) {
 	f.Add([]byte{0x80, 0x01, 0x00, 0x01})
 	f.Add([]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01})
 	f.Add([]byte{})
+	f.Add([]byte("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"))
+	f.Add([]byte("POST / HTTP/1.0\r\n"))
+	f.Add([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"))
+	f.Add([]byte("PRI * HTTP/1.1\r\n"))
 	d := detect.New(xprotocol.Detectable(), 64)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		p, res := d.Detect(in)
