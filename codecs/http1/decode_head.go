@@ -3,6 +3,7 @@ package http1
 import (
 	"bytes"
 
+	"github.com/xgate/xgate/codecs/internal/httpsem"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -254,7 +255,7 @@ func (s *session) fillRequest(f *Frame, src []byte, n, total int) {
 	f.target = target
 	f.lineEnd, f.fieldsEnd = startLineEnd(&h.Header, n), n-2
 	f.drop = drop
-	f.service = hostOnly(authority)
+	f.service = httpsem.HostOnly(authority)
 
 	v := &f.view
 	v.h, v.hidden = &h.Header, hidden
@@ -313,20 +314,6 @@ func startLineEnd(h *Header, n int) int {
 		return n - 2
 	}
 	return int(h.at(0).name.off)
-}
-
-// hostOnly returns the host of an authority, without its port.
-func hostOnly(a []byte) []byte {
-	if len(a) > 0 && a[0] == '[' {
-		if i := bytes.IndexByte(a, ']'); i >= 0 {
-			return a[: i+1 : i+1]
-		}
-		return a
-	}
-	if i := bytes.IndexByte(a, ':'); i >= 0 {
-		return a[:i:i]
-	}
-	return a
 }
 
 // classify marks the field lines a proxy does not forward as they are

@@ -104,14 +104,16 @@
 //
 // ErrorReply answers with StatusCode(st): no route 404, unavailable 503,
 // overload 503 with "Retry-After: 1", timeout 504, bad request 400, server
-// error 500, unknown 520 (the unregistered code some CDNs use for "unknown
-// error"), a text/plain body holding the message and its Content-Length;
-// the reply to a HEAD request has no body. An upstream failure is
-// reported, like any unavailability, as 503: the generic status does not
-// distinguish 502. Response frames map back through GenericStatus: 1xx-3xx
-// OK, 404 no route, 408 and 504 timeout, 429 overload, other 4xx bad
-// request, 502 unavailable, 503 overload with Retry-After and unavailable
-// without, 520-599 unknown, other 5xx server error.
+// error 500, unknown 502, a text/plain body holding the message and its
+// Content-Length; the reply to a HEAD request has no body. An upstream
+// failure is reported, like any unavailability, as 503. Response frames
+// map back through GenericStatus: 1xx-3xx OK, 404 no route, 408 and 504
+// timeout, 429 overload, other 4xx bad request, 502 unknown, 503 overload
+// with Retry-After and unavailable without, other 5xx server error, codes
+// outside 100-599 unknown. The mapping is the one codecs/http2 uses (both
+// take it from codecs/internal/httpsem), so an error reply keeps its
+// status, overload included, when the gateway translates it between
+// HTTP/1.1 and HTTP/2.
 //
 // Limits come from SessionOptions: MaxHeaderBytes bounds a head and a
 // trailer section (default 64 KiB; beyond it 431), with at most 100 field

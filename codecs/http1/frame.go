@@ -3,6 +3,7 @@ package http1
 import (
 	"time"
 
+	"github.com/xgate/xgate/codecs/internal/httpsem"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -110,8 +111,8 @@ func (f *Frame) Status() xprotocol.Status {
 	if f.kind != xprotocol.KindResponse {
 		return xprotocol.StatusOK
 	}
-	_, retry := f.view.Get("retry-after")
-	return GenericStatus(f.resp.Status(), retry)
+	_, retry := f.view.Get(httpsem.RetryAfter)
+	return httpsem.Status(f.resp.Status(), retry)
 }
 
 // Timeout is 0: HTTP/1.x carries no deadline.

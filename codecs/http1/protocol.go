@@ -3,6 +3,7 @@ package http1
 import (
 	"strconv"
 
+	"github.com/xgate/xgate/codecs/internal/httpsem"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -66,7 +67,7 @@ func (Protocol) ErrorReply(req xprotocol.Frame, st xprotocol.Status, msg string)
 	if req.Kind() != xprotocol.KindRequest {
 		return nil
 	}
-	code := StatusCode(st)
+	code := httpsem.StatusCode(st)
 	m, _ := req.Header().Get(":method")
 	head := string(m) == "HEAD"
 	wire := make([]byte, 0, 128+len(msg))
@@ -77,8 +78,8 @@ func (Protocol) ErrorReply(req xprotocol.Frame, st xprotocol.Status, msg string)
 	wire = append(wire, "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "...)
 	wire = strconv.AppendInt(wire, int64(len(msg)), 10)
 	wire = append(wire, "\r\n"...)
-	if st == xprotocol.StatusOverload {
-		wire = append(wire, "Retry-After: 1\r\n"...)
+	if httpsem.MarksRetryAfter(st) {
+		wire = append(wire, "Retry-After: "+httpsem.RetryAfterValue+"\r\n"...)
 	}
 	wire = append(wire, "\r\n"...)
 	n := len(wire)

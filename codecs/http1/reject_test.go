@@ -95,7 +95,7 @@ func TestErrorReply(t *testing.T) {
 	want := map[xprotocol.Status]int{
 		xprotocol.StatusNoRoute: 404, xprotocol.StatusUnavailable: 503, xprotocol.StatusTimeout: 504,
 		xprotocol.StatusOverload: 503, xprotocol.StatusBadRequest: 400, xprotocol.StatusServerError: 500,
-		xprotocol.StatusUnknown: 520,
+		xprotocol.StatusUnknown: 502,
 	}
 	for st, code := range want {
 		srv := newServer()
@@ -132,8 +132,8 @@ func TestGenericStatus(t *testing.T) {
 		100: xprotocol.StatusOK, 200: xprotocol.StatusOK, 302: xprotocol.StatusOK, 400: xprotocol.StatusBadRequest,
 		403: xprotocol.StatusBadRequest, 404: xprotocol.StatusNoRoute, 408: xprotocol.StatusTimeout,
 		429: xprotocol.StatusOverload, 500: xprotocol.StatusServerError, 501: xprotocol.StatusServerError,
-		502: xprotocol.StatusUnavailable, 503: xprotocol.StatusUnavailable, 504: xprotocol.StatusTimeout,
-		520: xprotocol.StatusUnknown,
+		502: xprotocol.StatusUnknown, 503: xprotocol.StatusUnavailable, 504: xprotocol.StatusTimeout,
+		520: xprotocol.StatusServerError, 600: xprotocol.StatusUnknown,
 	}
 	for code, st := range cases {
 		assert.Equal(t, st, http1.GenericStatus(code, false), "%d", code)

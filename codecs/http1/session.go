@@ -1,6 +1,9 @@
 package http1
 
-import "github.com/xgate/xgate/xprotocol"
+import (
+	"github.com/xgate/xgate/codecs/internal/httpsem"
+	"github.com/xgate/xgate/xprotocol"
+)
 
 // DefaultMaxInlineBody is the largest Content-Length body a session waits
 // for before handing out its head, so that the head frame carries the whole
@@ -68,7 +71,7 @@ func newSession(opts xprotocol.SessionOptions) *session {
 		lim:       Limits{MaxHeaderBytes: opts.MaxHeaderBytes}.withDefaults(),
 		frameMax:  opts.FrameLimit(),
 		inlineMax: min(DefaultMaxInlineBody, int64(opts.FrameLimit())),
-		remoteIP:  remoteIP(opts.RemoteAddr),
+		remoteIP:  httpsem.RemoteIP(opts.RemoteAddr),
 		scheme:    "http",
 	}
 	if s.role != xprotocol.RoleClient {

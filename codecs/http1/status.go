@@ -1,68 +1,27 @@
 package http1
 
-import "github.com/xgate/xgate/xprotocol"
+import (
+	"github.com/xgate/xgate/codecs/internal/httpsem"
+	"github.com/xgate/xgate/xprotocol"
+)
 
-// GenericStatus maps an HTTP status code onto a generic status:
-//
-//	1xx, 2xx, 3xx          StatusOK
-//	404                    StatusNoRoute
-//	408, 504               StatusTimeout
-//	429                    StatusOverload
-//	other 4xx              StatusBadRequest
-//	502                    StatusUnavailable (the upstream's upstream failed)
-//	503                    StatusOverload with a Retry-After field (the
-//	                       server says when to come back: it is busy), else
-//	                       StatusUnavailable
-//	520..599               StatusUnknown (unregistered 5xx codes; 520 is
-//	                       what ErrorReply writes for StatusUnknown)
-//	other 5xx              StatusServerError
+// GenericStatus maps an HTTP status code onto a generic status, the same
+// way for HTTP/1.x and HTTP/2: 1xx-3xx OK, 404 no route, 408 and 504
+// timeout, 429 overload, other 4xx bad request, 502 unknown, 503 overload
+// with a Retry-After field (the server says when to come back: it is busy)
+// and unavailable without, other 5xx server error, codes outside 100-599
+// unknown. retryAfter reports whether the response has Retry-After.
 func GenericStatus(code int, retryAfter bool) xprotocol.Status {
-	switch {
-	case code < 400:
-		return xprotocol.StatusOK
-	case code == 404:
-		return xprotocol.StatusNoRoute
-	case code == 408, code == 504:
-		return xprotocol.StatusTimeout
-	case code == 429:
-		return xprotocol.StatusOverload
-	case code < 500:
-		return xprotocol.StatusBadRequest
-	case code == 502:
-		return xprotocol.StatusUnavailable
-	case code == 503 && retryAfter:
-		return xprotocol.StatusOverload
-	case code == 503:
-		return xprotocol.StatusUnavailable
-	case code >= 520:
-		return xprotocol.StatusUnknown
-	}
-	return xprotocol.StatusServerError
+	return httpsem.Status(code, retryAfter)
 }
 
-// StatusCode returns the HTTP status an error reply reports st with: 404
-// (no route), 503 (unavailable; overload too, with "Retry-After: 1"), 504
-// (timeout), 400 (bad request), 500 (server error), 520 (unknown, the
-// unregistered code some CDNs use for "unknown error") and 200 for
-// StatusOK. An upstream failure is reported as StatusUnavailable, so as
-// 503, not 502: the generic status does not tell the two apart.
-func StatusCode(st xprotocol.Status) int {
-	switch st {
-	case xprotocol.StatusOK:
-		return 200
-	case xprotocol.StatusNoRoute:
-		return 404
-	case xprotocol.StatusUnavailable, xprotocol.StatusOverload:
-		return 503
-	case xprotocol.StatusTimeout:
-		return 504
-	case xprotocol.StatusBadRequest:
-		return 400
-	case xprotocol.StatusServerError:
-		return 500
-	}
-	return 520
-}
+// StatusCode returns the HTTP status an error reply reports st with, the
+// same for HTTP/1.x and HTTP/2: 200 OK, 404 no route, 503 unavailable,
+// 503 overload (with "Retry-After: 1", which is what GenericStatus reads
+// back as overload), 504 timeout, 400 bad request, 500 server error and
+// 502 unknown. An upstream failure is reported as StatusUnavailable, so
+// as 503: 502 is kept for StatusUnknown so that every status round-trips.
+func StatusCode(st xprotocol.Status) int { return httpsem.StatusCode(st) }
 
 // reasonPhrase returns the reason-phrase of a status code, or "" for an
 // unregistered one (RFC 9112 §4: the phrase may be empty).
@@ -156,8 +115,6 @@ func reasonPhrase(code int) string {
 		return "Gateway Timeout"
 	case 505:
 		return "HTTP Version Not Supported"
-	case 520:
-		return "Unknown Error"
 	}
 	return ""
 }

@@ -93,20 +93,26 @@
 // application/grpc;…) — and every stream of a "grpc" session — reports
 // Protocol "grpc": KeyService "pkg.Service" and KeyMethod "Method" from
 // ":path" "/pkg.Service/Method", Timeout from grpc-timeout (1-8 digits, unit
-// H M S m u n). Plain HTTP/2 requests report KeyService and KeyHost
-// ":authority", KeyMethod ":method", KeyPath ":path". Response Status comes
+// H M S m u n). Plain HTTP/2 requests report KeyService the host of
+// ":authority" without its port (as HTTP/1.1 does), KeyHost ":authority",
+// KeyMethod ":method", KeyPath ":path". Response Status comes
 // from grpc-status when present (trailers-only responses, trailers), else
-// from ":status" (StatusToHTTP's inverse: 404 no route, 408/504 timeout,
-// 429 overload, other 4xx bad request, 503 unavailable or overload when
-// marked x-xgate-overloaded, 502 unknown, other 5xx server error).
+// from ":status" (StatusToHTTP's inverse: 1xx-3xx OK, 404 no route,
+// 408/504 timeout, 429 overload, other 4xx bad request, 503 overload with a
+// retry-after field and unavailable without, 502 unknown, other 5xx server
+// error). The mapping is the one codecs/http1 uses (both take it from
+// codecs/internal/httpsem), so a status survives translation between
+// HTTP/2 and HTTP/1.1.
 //
 // ErrorReply answers a gRPC request with a trailers-only response
 // (StatusToGRPC: no route UNIMPLEMENTED, unavailable UNAVAILABLE, timeout
 // DEADLINE_EXCEEDED, overload RESOURCE_EXHAUSTED, bad request
 // INVALID_ARGUMENT — chosen over INTERNAL so that it stays distinct from a
 // server error —, server error INTERNAL, unknown UNKNOWN; grpc-message
-// percent-encoded) and any other request with :status StatusToHTTP and a
-// text/plain body. NewReset maps statuses to RST_STREAM codes (StatusToCode).
+// percent-encoded) and any other request with :status StatusToHTTP (no
+// route 404, unavailable 503, overload 503 with retry-after: 1, timeout
+// 504, bad request 400, server error 500, unknown 502) and a text/plain
+// body. NewReset maps statuses to RST_STREAM codes (StatusToCode).
 // NewHeartbeat and HeartbeatReply return nil: HTTP/2's keep-alive is the
 // connection-level PING, which sessions answer themselves; the heartbeat
 // manager may send PINGs through a later contract addition.

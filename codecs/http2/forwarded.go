@@ -1,26 +1,5 @@
 package http2
 
-import (
-	"net"
-	"strings"
-)
-
-// remoteIP returns the address X-Forwarded-For reports for a peer at addr
-// ("ip:port" or "[v6]:port"), or "" when there is none.
-func remoteIP(addr string) string {
-	if addr == "" {
-		return ""
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if net.ParseIP(strings.TrimSuffix(host, "%")) == nil && !strings.Contains(host, "%") {
-		return ""
-	}
-	return host
-}
-
 // addForwarded records the client on a request a server session decoded,
 // as an HTTP/1.1 session does: its IP appended to X-Forwarded-For, and
 // X-Forwarded-Proto set to the scheme the client used with the gateway.

@@ -1,9 +1,9 @@
 package http2
 
 import (
-	"bytes"
 	"time"
 
+	"github.com/xgate/xgate/codecs/internal/httpsem"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -105,7 +105,7 @@ func (f *Frame) Key(k xprotocol.Key) []byte {
 			svc, _ := grpcPath(f.get(":path"))
 			return svc
 		}
-		return hostOnly(f.get(":authority"))
+		return httpsem.HostOnly(f.get(":authority"))
 	case xprotocol.KeyMethod:
 		if f.proto == NameGRPC {
 			_, m := grpcPath(f.get(":path"))
@@ -125,8 +125,8 @@ func (f *Frame) Status() xprotocol.Status {
 		if v, ok := f.Header().Get("grpc-status"); ok {
 			return grpcToStatus(v)
 		}
-		_, over := f.Header().Get(overloadHeader)
-		return httpToStatus(f.get(":status"), over)
+		_, retry := f.Header().Get(httpsem.RetryAfter)
+		return httpToStatus(f.get(":status"), retry)
 	case xprotocol.KindData:
 		if v, ok := f.Header().Get("grpc-status"); ok {
 			return grpcToStatus(v)
@@ -278,19 +278,4 @@ func lowerName(s string) string {
 		}
 	}
 	return s
-}
-
-// hostOnly returns the host of an authority: without the port, and an IPv6
-// literal with its brackets.
-func hostOnly(a []byte) []byte {
-	if len(a) > 0 && a[0] == '[' {
-		if i := bytes.IndexByte(a, ']'); i >= 0 {
-			return a[: i+1 : i+1]
-		}
-		return a
-	}
-	if i := bytes.IndexByte(a, ':'); i >= 0 {
-		return a[:i:i]
-	}
-	return a
 }

@@ -3,6 +3,7 @@ package http2
 import (
 	"strconv"
 
+	"github.com/xgate/xgate/codecs/internal/httpsem"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -24,14 +25,15 @@ func GRPCTrailersOnly(id uint64, st xprotocol.Status, msg string) *Frame {
 // HTTPError builds a plain HTTP/2 error response for stream id: :status
 // StatusToHTTP(st), content-type text/plain, content-length and msg plus a
 // newline as the body, ending the stream. An overload 503 carries
-// x-xgate-overloaded: true.
+// retry-after: 1, as an HTTP/1.1 error reply does, so that either codec
+// reads it back as StatusOverload.
 func HTTPError(id uint64, st xprotocol.Status, msg string) *Frame {
 	f := newFrame(Name, xprotocol.KindResponse, id, 128+2*len(msg))
 	f.appendField(":status", strconv.Itoa(StatusToHTTP(st)))
 	f.appendField("content-type", "text/plain; charset=utf-8")
 	f.appendField("content-length", strconv.Itoa(len(msg)+1))
-	if st == xprotocol.StatusOverload {
-		f.appendField(overloadHeader, "true")
+	if httpsem.MarksRetryAfter(st) {
+		f.appendField(httpsem.RetryAfter, httpsem.RetryAfterValue)
 	}
 	f.grow(len(msg) + 1)
 	b := *f.buf

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/xgate/xgate/codecs/internal/httpsem"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -110,7 +111,7 @@ func newSession(proto string, opts xprotocol.SessionOptions) *session {
 		maxHeaderBytes: opts.MaxHeaderBytes,
 		maxStreams:     opts.MaxStreams,
 		secure:         opts.Secure,
-		forwardedFor:   remoteIP(opts.RemoteAddr),
+		forwardedFor:   httpsem.RemoteIP(opts.RemoteAddr),
 		peerMaxFrame:   minMaxFrameSize,
 		peerInitWindow: defaultWindow,
 		peerMaxStreams: ^uint32(0),
