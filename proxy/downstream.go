@@ -395,7 +395,7 @@ func (ds *downstream) write(f xprotocol.Frame) {
 	}
 	ds.conn.SetBuffer(buf)
 	ds.flush()
-	if ds.conn.Outbound() > ds.l.writeLimit {
+	if backlog(ds.conn, ds.flusher) > ds.l.writeLimit {
 		// A client that does not read what it asked for: its replies
 		// would pile up here without bound.
 		ds.l.slowClients.Inc()

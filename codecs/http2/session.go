@@ -168,13 +168,17 @@ func (s *session) AppendPending(dst []byte) []byte {
 func (s *session) Held() int { return s.heldBytes }
 
 // ShouldClose reports whether the connection is finished: after a
-// connection error, or once GOAWAY was sent or received (or a client ran
-// out of stream ids) and no stream is left.
+// connection error, or once GOAWAY was sent (or, by a client session,
+// received, or a client ran out of stream ids) and no stream is left. A
+// server session that received a client's GOAWAY leaves the close to the
+// client (or the idle timeout): closing first would reset frames the client
+// still sends, such as a PING (h2spec 7/1).
 func (s *session) ShouldClose() bool {
 	if s.dead != nil {
 		return true
 	}
-	return (s.goAwaySent || s.goAwayRecv || s.exhausted) && len(s.streams) == 0 && s.heldBytes == 0
+	recv := s.goAwayRecv && s.role == xprotocol.RoleClient
+	return (s.goAwaySent || recv || s.exhausted) && len(s.streams) == 0 && s.heldBytes == 0
 }
 
 // connError queues GOAWAY with code and returns the FrameError that ends
