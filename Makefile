@@ -39,7 +39,7 @@ demo: build
 
 ## bench: codec and transport micro-benchmarks (ns/op, B/op, allocs/op)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./codecs/bolt ./codecs/dubbo ./codecs/thrift ./transport ./detect
+	$(GO) test -run '^$$' -bench . -benchmem ./codecs/bolt ./codecs/dubbo ./codecs/thrift ./codecs/http1 ./codecs/http2 ./transport ./detect
 	$(GO) test -run '^$$' -bench . -benchtime 100000x ./cmd/xgate
 
 ## fuzz-smoke: every fuzz target for FUZZTIME (CI)
