@@ -68,6 +68,9 @@ type cluster struct {
 	unmatched   prometheus.Counter
 	resets      prometheus.Counter
 	resends     prometheus.Counter
+	// retired: a reload replaced the cluster; its connections close as
+	// they fall idle.
+	retired atomic.Bool
 }
 
 func newCluster(idx int, c config.Cluster, m *metrics) *cluster {

@@ -183,7 +183,7 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 	var rt *route
 	if f.Heartbeat() {
 		if ds.l.cfg.Heartbeat == config.HeartbeatForward {
-			rt = ds.l.router.match(f) // a heartbeat has no keys: only a catch-all takes it
+			rt = ds.l.router.Load().match(f) // a heartbeat has no keys: only a catch-all takes it
 		}
 		if rt == nil {
 			if r := ds.proto.HeartbeatReply(f); r != nil {
@@ -193,7 +193,7 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 			f.Release()
 			return
 		}
-	} else if rt = ds.l.router.match(f); rt == nil {
+	} else if rt = ds.l.router.Load().match(f); rt == nil {
 		ds.reject(f, xprotocol.StatusNoRoute, noRouteMessage(f))
 		return
 	}

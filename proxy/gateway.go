@@ -6,6 +6,7 @@ package proxy
 
 import (
 	"context"
+	"sync"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,11 +27,20 @@ type Options struct {
 	Registry *xprotocol.Registry
 	// Logger receives the gateway's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Loader, when set, reads the configuration again for a reload asked
+	// for on the admin API (POST /reload); SIGHUP handling is the caller's
+	// (cmd/xgate calls Reload).
+	Loader func() (*config.Config, error)
 }
 
 // Gateway runs the listeners and admin server of one configuration.
 type Gateway struct {
 	cfg       *config.Config
+	reg       *xprotocol.Registry
+	loader    func() (*config.Config, error)
+	reloadMu  sync.Mutex // one reload (or stop) at a time
+	retiring  sync.WaitGroup
+	stopping  chan struct{} // closed when Shutdown begins
 	log       *slog.Logger
 	m         *metrics
 	listeners []*listener
@@ -52,28 +62,14 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	g := &Gateway{cfg: cfg, log: log, m: newMetrics()}
-	byName := make(map[string]*cluster, len(cfg.Clusters))
-	for i, cc := range cfg.Clusters {
-		var proto xprotocol.Protocol
-		if cc.Protocol != "" {
-			var ok bool
-			if proto, ok = reg.Lookup(cc.Protocol); !ok {
-				return nil, fmt.Errorf("cluster %s: protocol %q is not registered", cc.Name, cc.Protocol)
-			}
-		}
-		cl := newCluster(i, cc, g.m)
-		cl.proto = proto
-		g.clusters = append(g.clusters, cl)
-		byName[cc.Name] = cl
+	g := &Gateway{cfg: cfg, reg: reg, loader: opts.Loader, log: log, m: newMetrics(), stopping: make(chan struct{})}
+	clusters, byName, err := g.buildClusters(cfg)
+	if err != nil {
+		return nil, err
 	}
+	g.clusters = clusters
 	for _, lc := range cfg.Listeners {
-		for _, r := range lc.Routes {
-			if byName[r.Cluster] == nil {
-				return nil, fmt.Errorf("listener %s: route to unknown cluster %q", lc.Name, r.Cluster)
-			}
-		}
-		l, err := newListener(lc, reg, byName, g.m, log)
+		l, err := g.buildListener(lc, byName)
 		if err != nil {
 			return nil, err
 		}
@@ -128,6 +124,7 @@ func (g *Gateway) startAdmin() error {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("POST /reload", g.handleReload)
 	g.adminLn = ln
 	g.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	g.adminDone = make(chan struct{})
@@ -144,7 +141,15 @@ func (g *Gateway) startAdmin() error {
 // Shutdown stops accepting connections, lets requests in flight finish until
 // ctx is done, then closes everything.
 func (g *Gateway) Shutdown(ctx context.Context) error {
-	g.ready.Store(false)
+	g.reloadMu.Lock()
+	g.ready.Store(false) // no reload and no delayed listener start after this
+	g.reloadMu.Unlock()
+	select {
+	case <-g.stopping:
+	default:
+		close(g.stopping)
+	}
+	defer g.retiring.Wait()
 	for _, l := range g.listeners {
 		if l.server != nil {
 			l.drain()

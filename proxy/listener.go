@@ -20,7 +20,7 @@ type listener struct {
 	log      *slog.Logger
 	m        *metrics
 	detector *detect.Detector
-	router   *router
+	router   atomic.Pointer[router] // swapped by a reload
 	server   *transport.Server
 	draining atomic.Bool
 
@@ -66,7 +66,6 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 		log:            log.With("listener", cfg.Name),
 		m:              m,
 		detector:       detect.New(protos, cfg.DetectPeekBytes),
-		router:         newRouter(cfg.Name, cfg.Routes, clusters, reg, m),
 		connsTotal:     m.connsTotal.WithLabelValues(cfg.Name),
 		connsActive:    m.connsActive.WithLabelValues(cfg.Name),
 		detectMatched:  make(map[string]prometheus.Counter, len(protos)),
@@ -82,6 +81,7 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 		lowWater:       highWater / 2,
 		writeLimit:     max(4*highWater, 2*cfg.MaxFrameSize),
 	}
+	l.router.Store(newRouter(cfg.Name, cfg.Routes, clusters, reg, m))
 	for _, p := range protos {
 		l.detectMatched[p.Name()] = m.detect.WithLabelValues(cfg.Name, "matched", p.Name())
 	}

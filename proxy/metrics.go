@@ -27,6 +27,7 @@ type metrics struct {
 	implicitOneway *prometheus.CounterVec // listener
 	upstreamResets *prometheus.CounterVec // cluster
 	resends        *prometheus.CounterVec // cluster
+	reloads        *prometheus.CounterVec // result
 	clientResets   *prometheus.CounterVec // listener
 	slowClients    *prometheus.CounterVec // listener
 	pressure       *prometheus.CounterVec // listener
@@ -55,6 +56,7 @@ func newMetrics() *metrics {
 	m.unmatched = counter("upstream_unmatched_responses_total", "Upstream responses with no pending request (late or unknown id).", "cluster")
 	m.implicitOneway = counter("implicit_oneway_total", "Requests inferred to be oneway calls (the client did not wait for them).", "listener")
 	m.upstreamResets = counter("upstream_stream_resets_total", "Streams reset by the upstream before they completed.", "cluster")
+	m.reloads = counter("config_reloads_total", "Configuration reloads, by result: ok or refused.", "result")
 	m.resends = counter("upstream_refused_resends_total", "Requests sent again after the upstream refused them unprocessed (HTTP/2 REFUSED_STREAM).", "cluster")
 	m.clientResets = counter("downstream_stream_resets_total", "Streams reset (cancelled) by the client.", "listener")
 	m.slowClients = counter("downstream_slow_client_closes_total", "Client connections closed because they did not read their replies.", "listener")

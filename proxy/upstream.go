@@ -21,7 +21,8 @@ type loopState struct {
 // poolKey names one pool: connections to one host of one cluster speaking
 // one protocol variant.
 type poolKey struct {
-	cluster, host int
+	cluster       *cluster
+	host          int
 	proto         xprotocol.Protocol
 	variant       uint8
 }
@@ -36,7 +37,7 @@ func loopStateOf(l *listener, loop *transport.Loop) *loopState {
 }
 
 func (ls *loopState) pool(cl *cluster, hostIdx int, h *host, p xprotocol.Protocol, variant uint8) *hostPool {
-	k := poolKey{cluster: cl.idx, host: hostIdx, proto: p, variant: variant}
+	k := poolKey{cluster: cl, host: hostIdx, proto: p, variant: variant}
 	hp, ok := ls.pools[k]
 	if !ok {
 		hp = &hostPool{ls: ls, cl: cl, h: h, proto: p, variant: variant, mode: xprotocol.PoolModeOf(p, variant)}
@@ -297,6 +298,10 @@ func (hp *hostPool) release(u *upstream) {
 	if u.conn.Closed() {
 		return
 	}
+	if hp.cl.retired.Load() && len(hp.waiting) == 0 {
+		u.maybeRetire()
+		return
+	}
 	if len(hp.waiting) > 0 {
 		p := hp.waiting[0]
 		copy(hp.waiting, hp.waiting[1:])
@@ -438,10 +443,11 @@ func (u *upstream) flush() {
 	}
 }
 
-// maybeRetire closes a connection the server is going away from once
-// nothing is left on it.
+// maybeRetire closes a connection the server is going away from, or of a
+// cluster a reload retired, once nothing is left on it.
 func (u *upstream) maybeRetire() {
-	if u.goingAway && len(u.inflight) == 0 && u.current == nil {
+	if (u.goingAway || u.hp.cl.retired.Load()) && len(u.inflight) == 0 && u.current == nil {
+		u.hp.remove(u)
 		u.conn.Close(nil)
 	}
 }

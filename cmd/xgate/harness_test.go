@@ -57,6 +57,7 @@ type gateway struct {
 	cmd    *exec.Cmd
 	admin  string
 	addr   string
+	path   string // the configuration file
 	mu     sync.Mutex
 	log    strings.Builder
 	exited chan error
@@ -71,6 +72,7 @@ func startGateway(t testing.TB, cfg string) *gateway {
 	cfg = strings.ReplaceAll(cfg, "{{ADDR}}", g.addr)
 	cfg = strings.ReplaceAll(cfg, "{{ADMIN}}", g.admin)
 	path := filepath.Join(t.TempDir(), "xgate.yaml")
+	g.path = path
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
 	g.cmd = exec.Command(xgateBin, "run", "-c", path, "-log-level", "debug", "-drain-timeout", "5s")
 	stderr, err := g.cmd.StderrPipe()
@@ -169,4 +171,13 @@ func replaceOnce(s, old, repl string) string {
 		panic(fmt.Sprintf("replaceOnce: %q not found", old))
 	}
 	return s[:i] + repl + s[i+len(old):]
+}
+
+// rewrite replaces the configuration file (placeholders substituted as at
+// start), for a reload.
+func (g *gateway) rewrite(t testing.TB, cfg string) {
+	t.Helper()
+	cfg = strings.ReplaceAll(cfg, "{{ADDR}}", g.addr)
+	cfg = strings.ReplaceAll(cfg, "{{ADMIN}}", g.admin)
+	require.NoError(t, os.WriteFile(g.path, []byte(cfg), 0o600))
 }

@@ -130,13 +130,20 @@ func cmdRun(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "xgate run: refusing to start with an invalid configuration")
 		return 1
 	}
-	gw, err := proxy.New(cfg, proxy.Options{Logger: log})
+	loader := func() (*config.Config, error) {
+		c, err := config.Load(*path, xprotocol.Default.Names())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", *path, err)
+		}
+		return c, nil
+	}
+	gw, err := proxy.New(cfg, proxy.Options{Logger: log, Loader: loader})
 	if err != nil {
 		fmt.Fprintf(stderr, "xgate run: %v\n", err)
 		return 1
 	}
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	if err := gw.Start(); err != nil {
 		fmt.Fprintf(stderr, "xgate run: %v\n", err)
@@ -144,6 +151,16 @@ func cmdRun(args []string, stderr io.Writer) int {
 	}
 	log.Info("xgate started", "version", versionString(), "config", *path, "admin", gw.AdminAddr())
 	sig := <-sigs
+	for sig == syscall.SIGHUP {
+		// Reload: an invalid file is refused and the running
+		// configuration keeps serving.
+		if c, err := loader(); err != nil {
+			log.Error("reload refused: invalid configuration", "err", err)
+		} else if err := gw.Reload(c); err != nil {
+			log.Error("reload refused", "err", err)
+		}
+		sig = <-sigs
+	}
 	log.Info("shutting down", "signal", sig.String(), "drain_timeout", drain.String())
 	ctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
