@@ -6,12 +6,12 @@ package proxy
 
 import (
 	"context"
-	"sync"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 

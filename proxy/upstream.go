@@ -21,10 +21,10 @@ type loopState struct {
 // poolKey names one pool: connections to one host of one cluster speaking
 // one protocol variant.
 type poolKey struct {
-	cluster       *cluster
-	host          int
-	proto         xprotocol.Protocol
-	variant       uint8
+	cluster *cluster
+	host    int
+	proto   xprotocol.Protocol
+	variant uint8
 }
 
 func loopStateOf(l *listener, loop *transport.Loop) *loopState {
