@@ -26,6 +26,7 @@ type downstream struct {
 	detectT  transport.Timer
 	inflight int
 	closed   bool
+	goneAway bool // a GOAWAY (or its protocol's equivalent) was sent
 	// serial is set for protocol variants that carry one request at a time
 	// (ping-pong): the next request is read only after the previous one is
 	// answered, so responses go back in request order.
@@ -373,6 +374,20 @@ func (ds *downstream) afterFinish() {
 		} else if ds.serial {
 			ds.conn.ResumeReading() // the next request may be buffered already
 		}
+	}
+}
+
+// goAway tells the client to open no new stream on this connection, when
+// its protocol can say so.
+func (ds *downstream) goAway() {
+	if ds.goneAway || ds.closed || ds.proto == nil {
+		return
+	}
+	if ga, ok := ds.proto.(xprotocol.GoAwayer); ok {
+		ds.goneAway = true
+		f := ga.NewGoAway(xprotocol.StatusUnavailable)
+		ds.write(f)
+		f.Release()
 	}
 }
 

@@ -138,15 +138,23 @@ func (l *listener) accept(c *transport.Conn) transport.Handler {
 }
 
 // drain stops accepting and closes every client connection with nothing in
-// flight; the rest close as their last reply is written.
+// flight; the others are told to go away where the protocol can say so
+// (HTTP/2 GOAWAY, HTTP/1.1 Connection: close) and close as their last
+// reply is written.
 func (l *listener) drain() {
 	l.draining.Store(true)
 	for _, loop := range l.server.Loops() {
 		loop.Execute(func() {
 			loop.Each(func(c *transport.Conn) {
-				if ds, ok := c.Value.(*downstream); ok && ds.inflight == 0 {
-					c.Close(nil)
+				ds, ok := c.Value.(*downstream)
+				if !ok {
+					return
 				}
+				if ds.inflight == 0 {
+					c.Close(nil)
+					return
+				}
+				ds.goAway()
 			})
 		})
 	}

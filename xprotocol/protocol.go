@@ -237,3 +237,12 @@ type Unprocessed interface {
 	// Unprocessed reports whether the peer did not process the stream.
 	Unprocessed() bool
 }
+
+// GoAwayer is implemented by a Protocol that can tell a peer to stop
+// opening new streams on a connection while those in progress finish
+// (HTTP/2 GOAWAY; HTTP/1.1: "Connection: close" on the response in
+// progress). The engine sends it to clients when it drains.
+type GoAwayer interface {
+	// NewGoAway builds a KindGoAway frame with st as its reason.
+	NewGoAway(st Status) Frame
+}

@@ -12,11 +12,14 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	xhttp2 "golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 
 	"github.com/xgate/xgate/conformance/httppeer"
 )
@@ -419,4 +422,49 @@ func TestHTTP2ClientThatNeverReads(t *testing.T) {
 	}, 30*time.Second, 20*time.Millisecond, "the client that does not read was never closed")
 	_, err = io.Copy(io.Discard, resp.Body)
 	assert.Error(t, err, "the download was cut off, not completed")
+}
+
+// TestHTTP2DrainSendsGoAway: on SIGTERM the gateway tells an HTTP/2 client
+// with a request in flight to go away (GOAWAY), finishes that request, and
+// then closes the connection.
+func TestHTTP2DrainSendsGoAway(t *testing.T) {
+	be := httpBackend(t, "h2", true)
+	g := httpGateway(t, "http2", be.Addr())
+	c, err := net.Dial("tcp", g.addr)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(20*time.Second)))
+	_, err = c.Write([]byte(xhttp2.ClientPreface))
+	require.NoError(t, err)
+	fr := xhttp2.NewFramer(c, c)
+	require.NoError(t, fr.WriteSettings())
+	var hb bytes.Buffer
+	enc := hpack.NewEncoder(&hb)
+	for _, hf := range [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", g.addr}, {":path", "/slow?delay=700ms"}} {
+		require.NoError(t, enc.WriteField(hpack.HeaderField{Name: hf[0], Value: hf[1]}))
+	}
+	require.NoError(t, fr.WriteHeaders(xhttp2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true}))
+	require.NoError(t, be.WaitRequests(ctxTimeout(t, 10*time.Second), 1))
+	require.NoError(t, g.cmd.Process.Signal(syscall.SIGTERM))
+	var sawGoAway, sawEnd bool
+	for !sawEnd {
+		f, err := fr.ReadFrame()
+		require.NoError(t, err, "the connection closed before the request in flight finished")
+		switch f := f.(type) {
+		case *xhttp2.GoAwayFrame:
+			sawGoAway = true
+		case *xhttp2.SettingsFrame:
+			if !f.IsAck() {
+				require.NoError(t, fr.WriteSettingsAck())
+			}
+		case *xhttp2.DataFrame:
+			sawEnd = f.StreamEnded()
+		case *xhttp2.HeadersFrame:
+			sawEnd = f.StreamEnded()
+		}
+	}
+	assert.True(t, sawGoAway, "GOAWAY before the end of the request in flight")
+	_, err = fr.ReadFrame()
+	assert.Error(t, err, "then the gateway closes the connection")
+	g.waitExit(t, 15*time.Second)
 }

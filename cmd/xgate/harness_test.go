@@ -58,6 +58,7 @@ type gateway struct {
 	admin  string
 	addr   string
 	path   string // the configuration file
+	done   bool   // the process exited and was waited for (waitExit)
 	mu     sync.Mutex
 	log    strings.Builder
 	exited chan error
@@ -122,7 +123,7 @@ func (g *gateway) logs() string {
 
 // stop sends SIGTERM and requires a clean exit; a race report fails the test.
 func (g *gateway) stop() {
-	if g.cmd.ProcessState != nil {
+	if g.done {
 		return
 	}
 	_ = g.cmd.Process.Signal(syscall.SIGTERM)
@@ -180,4 +181,18 @@ func (g *gateway) rewrite(t testing.TB, cfg string) {
 	cfg = strings.ReplaceAll(cfg, "{{ADDR}}", g.addr)
 	cfg = strings.ReplaceAll(cfg, "{{ADMIN}}", g.admin)
 	require.NoError(t, os.WriteFile(g.path, []byte(cfg), 0o600))
+}
+
+// waitExit waits for the process to exit by itself (after a signal the
+// test sent) and requires a clean exit.
+func (g *gateway) waitExit(t testing.TB, within time.Duration) {
+	t.Helper()
+	select {
+	case err := <-g.exited:
+		g.done = true
+		require.NoError(t, err, "xgate exit\n%s", g.logs())
+		require.NotContains(t, g.logs(), "DATA RACE")
+	case <-time.After(within):
+		t.Fatalf("xgate did not exit in %s\n%s", within, g.logs())
+	}
 }

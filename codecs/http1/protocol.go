@@ -95,3 +95,14 @@ func (Protocol) ErrorReply(req xprotocol.Frame, st xprotocol.Status, msg string)
 	f.kind, f.id, f.end, f.headReply = xprotocol.KindResponse, req.StreamID(), true, head
 	return f
 }
+
+// NewGoAway implements xprotocol.GoAwayer: HTTP/1.1 has no GOAWAY frame,
+// so encoding this one writes nothing and makes the session close the
+// connection after the exchange in progress (its response carries
+// "Connection: close" when it has not started yet).
+func (Protocol) NewGoAway(xprotocol.Status) xprotocol.Frame {
+	f := getFrame()
+	f.kind = xprotocol.KindGoAway
+	f.end = true
+	return f
+}
