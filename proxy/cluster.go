@@ -1,13 +1,18 @@
 package proxy
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/xgate/xgate/proxy/breaker"
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/healthcheck"
+	"github.com/xgate/xgate/proxy/heartbeat"
+	"github.com/xgate/xgate/proxy/outlier"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -18,14 +23,21 @@ const (
 	ejectMax  = 10 * time.Second
 )
 
-// host is one upstream endpoint; its health is shared by every event loop.
+// host is one upstream endpoint; its health is shared by every event loop:
+// passive (a connection that fails ejects it for a doubling backoff),
+// outlier detection (responses that fail in a row) and, when configured,
+// an active health check.
 type host struct {
 	addr         string
 	failures     atomic.Int32
 	ejectedUntil atomic.Int64 // unix nanoseconds; 0 = healthy
+	od           *outlier.Host
+	hc           *healthcheck.Target
 }
 
-func (h *host) healthy(now int64) bool { return now >= h.ejectedUntil.Load() }
+func (h *host) healthy(now int64) bool {
+	return now >= h.ejectedUntil.Load() && h.od.Available(now) && h.hc.Healthy()
+}
 
 // markFailure ejects the host for a backoff that grows with each
 // consecutive failure.
@@ -68,6 +80,17 @@ type cluster struct {
 	unmatched   prometheus.Counter
 	resets      prometheus.Counter
 	resends     prometheus.Counter
+	overflow    prometheus.Counter
+	hbFailures  prometheus.Counter
+	hbSent      prometheus.Counter
+	hcHealthy   prometheus.Counter
+	hcUnhealthy prometheus.Counter
+
+	outlier  *outlier.Detector
+	checker  *healthcheck.Checker // nil without an active health check
+	breakers *breaker.Breakers
+	hb       heartbeat.Config
+	hcConfig config.HealthCheck
 	// retired: a reload replaced the cluster; its connections close as
 	// they fall idle.
 	retired atomic.Bool
@@ -84,12 +107,26 @@ func newCluster(idx int, c config.Cluster, m *metrics) *cluster {
 		unmatched:   m.unmatched.WithLabelValues(c.Name),
 		resets:      m.upstreamResets.WithLabelValues(c.Name),
 		resends:     m.resends.WithLabelValues(c.Name),
+		overflow:    m.breakerOverflow.WithLabelValues(c.Name),
+		hbFailures:  m.heartbeatFailures.WithLabelValues(c.Name),
+		hbSent:      m.heartbeatsSent.WithLabelValues(c.Name),
+		hcHealthy:   m.healthTransitions.WithLabelValues(c.Name, "healthy"),
+		hcUnhealthy: m.healthTransitions.WithLabelValues(c.Name, "unhealthy"),
+		outlier: outlier.NewDetector(outlier.Config{
+			ConsecutiveFailures: c.OutlierDetection.ConsecutiveFailures, BaseEjectionTime: c.OutlierDetection.BaseEjectionTime,
+			MaxEjectionTime: c.OutlierDetection.MaxEjectionTime, MaxEjectionPercent: c.OutlierDetection.MaxEjectionPercent,
+		}),
+		breakers: breaker.New(breaker.Limits{
+			MaxConnections: c.CircuitBreakers.MaxConnections, MaxPendingRequests: c.CircuitBreakers.MaxPendingRequests,
+			MaxRequests: c.CircuitBreakers.MaxRequests, MaxRetries: c.CircuitBreakers.MaxRetries,
+		}),
+		hb: heartbeat.Config{Interval: c.Heartbeat.Interval, MaxUnanswered: c.Heartbeat.MaxUnanswered},
 	}
 	if cl.connsPerHost < 1 {
 		cl.connsPerHost = 1
 	}
 	for _, ep := range c.Endpoints {
-		cl.hosts = append(cl.hosts, &host{addr: ep})
+		cl.hosts = append(cl.hosts, &host{addr: ep, od: cl.outlier.Add(), hc: healthcheck.NewTarget(ep)})
 	}
 	return cl
 }
@@ -112,4 +149,44 @@ func (c *cluster) pick(now int64) (*host, int) {
 	}
 	j := int(start % n)
 	return c.hosts[j], j
+}
+
+// startHealthCheck starts the cluster's active health check, if it has one.
+func (c *cluster) startHealthCheck(hc config.HealthCheck, proto xprotocol.Protocol) error {
+	if hc.Kind == "" {
+		return nil
+	}
+	kind := healthcheck.TCP
+	if hc.Kind == config.HealthCheckHeartbeat {
+		kind = healthcheck.Heartbeat
+	}
+	targets := make([]*healthcheck.Target, len(c.hosts))
+	for i, h := range c.hosts {
+		targets[i] = h.hc
+	}
+	ck, err := healthcheck.New(healthcheck.Config{
+		Kind: kind, Interval: hc.Interval, Timeout: hc.Timeout,
+		UnhealthyThreshold: hc.UnhealthyThreshold, HealthyThreshold: hc.HealthyThreshold,
+		Protocol: proto, Session: xprotocol.SessionOptions{Role: xprotocol.RoleClient},
+		OnChange: func(t *healthcheck.Target, healthy bool, _ error) {
+			if healthy {
+				c.hcHealthy.Inc()
+			} else {
+				c.hcUnhealthy.Inc()
+			}
+		},
+	}, targets)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", c.name, err)
+	}
+	c.checker = ck
+	ck.Start()
+	return nil
+}
+
+// stop ends the cluster's background work.
+func (c *cluster) stop() {
+	if c.checker != nil {
+		c.checker.Stop()
+	}
 }

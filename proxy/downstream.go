@@ -208,6 +208,11 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		ds.reject(f, xprotocol.StatusOverload, "too many requests in flight on this connection")
 		return
 	}
+	if !oneway && !cl.breakers.Requests.TryAcquire() {
+		cl.overflow.Inc()
+		ds.reject(f, xprotocol.StatusOverload, "circuit breaker open: too many requests to cluster "+cl.name)
+		return
+	}
 	rt.requests.Inc()
 	h, hi := cl.pick(ds.conn.Loop().Now().UnixNano())
 	hp := ds.ls.pool(cl, hi, h, up, variant)
@@ -226,6 +231,7 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 	}
 	p := ds.ls.newPending()
 	p.ds, p.hp, p.req, p.origID = ds, hp, f, f.StreamID()
+	p.holdsRequest = true
 	p.reqOpen = !f.EndStream()
 	ds.reqSeq++
 	p.seq = ds.reqSeq

@@ -86,6 +86,12 @@ func (g *Gateway) Start() error {
 			return err
 		}
 	}
+	for _, cl := range g.clusters {
+		if err := cl.startHealthCheck(cl.hcConfig, cl.proto); err != nil {
+			_ = g.stop(context.Background())
+			return err
+		}
+	}
 	for _, l := range g.listeners {
 		if err := l.start(); err != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -182,6 +188,9 @@ wait:
 
 func (g *Gateway) stop(ctx context.Context) error {
 	var errs []error
+	for _, cl := range g.clusters {
+		cl.stop()
+	}
 	for _, l := range g.listeners {
 		if l.server != nil {
 			if err := l.server.Stop(ctx); err != nil {

@@ -13,24 +13,28 @@ import (
 type metrics struct {
 	reg *prometheus.Registry
 
-	connsTotal     *prometheus.CounterVec // listener
-	connsActive    *prometheus.GaugeVec   // listener
-	connsRefused   *prometheus.CounterVec // listener, reason
-	detect         *prometheus.CounterVec // listener, result, protocol
-	decodeErrors   *prometheus.CounterVec // listener, protocol, side, kind
-	requests       *prometheus.CounterVec // listener, cluster
-	localReplies   *prometheus.CounterVec // listener, status
-	upstreamResp   *prometheus.CounterVec // cluster, status
-	connectFail    *prometheus.CounterVec // cluster
-	upstreamConns  *prometheus.CounterVec // cluster
-	unmatched      *prometheus.CounterVec // cluster
-	implicitOneway *prometheus.CounterVec // listener
-	upstreamResets *prometheus.CounterVec // cluster
-	resends        *prometheus.CounterVec // cluster
-	reloads        *prometheus.CounterVec // result
-	clientResets   *prometheus.CounterVec // listener
-	slowClients    *prometheus.CounterVec // listener
-	pressure       *prometheus.CounterVec // listener
+	connsTotal        *prometheus.CounterVec // listener
+	connsActive       *prometheus.GaugeVec   // listener
+	connsRefused      *prometheus.CounterVec // listener, reason
+	detect            *prometheus.CounterVec // listener, result, protocol
+	decodeErrors      *prometheus.CounterVec // listener, protocol, side, kind
+	requests          *prometheus.CounterVec // listener, cluster
+	localReplies      *prometheus.CounterVec // listener, status
+	upstreamResp      *prometheus.CounterVec // cluster, status
+	connectFail       *prometheus.CounterVec // cluster
+	upstreamConns     *prometheus.CounterVec // cluster
+	unmatched         *prometheus.CounterVec // cluster
+	implicitOneway    *prometheus.CounterVec // listener
+	upstreamResets    *prometheus.CounterVec // cluster
+	resends           *prometheus.CounterVec // cluster
+	reloads           *prometheus.CounterVec // result
+	breakerOverflow   *prometheus.CounterVec // cluster
+	heartbeatFailures *prometheus.CounterVec // cluster
+	healthTransitions *prometheus.CounterVec // cluster, state
+	heartbeatsSent    *prometheus.CounterVec // cluster
+	clientResets      *prometheus.CounterVec // listener
+	slowClients       *prometheus.CounterVec // listener
+	pressure          *prometheus.CounterVec // listener
 }
 
 func newMetrics() *metrics {
@@ -56,6 +60,10 @@ func newMetrics() *metrics {
 	m.unmatched = counter("upstream_unmatched_responses_total", "Upstream responses with no pending request (late or unknown id).", "cluster")
 	m.implicitOneway = counter("implicit_oneway_total", "Requests inferred to be oneway calls (the client did not wait for them).", "listener")
 	m.upstreamResets = counter("upstream_stream_resets_total", "Streams reset by the upstream before they completed.", "cluster")
+	m.breakerOverflow = counter("circuit_breaker_overflow_total", "Requests refused because a cluster circuit breaker was open.", "cluster")
+	m.heartbeatFailures = counter("upstream_heartbeat_failures_total", "Upstream connections closed after unanswered heartbeats.", "cluster")
+	m.heartbeatsSent = counter("upstream_heartbeats_total", "Heartbeats sent on idle upstream connections.", "cluster")
+	m.healthTransitions = counter("health_check_transitions_total", "Hosts an active health check found healthy or unhealthy (each change).", "cluster", "state")
 	m.reloads = counter("config_reloads_total", "Configuration reloads, by result: ok or refused.", "result")
 	m.resends = counter("upstream_refused_resends_total", "Requests sent again after the upstream refused them unprocessed (HTTP/2 REFUSED_STREAM).", "cluster")
 	m.clientResets = counter("downstream_stream_resets_total", "Streams reset (cancelled) by the client.", "listener")

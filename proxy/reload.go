@@ -38,6 +38,7 @@ func (g *Gateway) buildClusters(cfg *config.Config) ([]*cluster, map[string]*clu
 		}
 		cl := newCluster(i, cc, g.m)
 		cl.proto = proto
+		cl.hcConfig = cc.HealthCheck
 		out = append(out, cl)
 		byName[cc.Name] = cl
 	}
@@ -126,8 +127,14 @@ func (g *Gateway) Reload(cfg *config.Config) error {
 			g.retireListener(l, next)
 		}
 	}
+	for _, cl := range clusters {
+		if err := cl.startHealthCheck(cl.hcConfig, cl.proto); err != nil {
+			g.log.Warn("health check not started", "cluster", cl.name, "err", err)
+		}
+	}
 	for _, cl := range g.clusters {
 		cl.retired.Store(true)
+		cl.stop()
 	}
 	for _, l := range next {
 		if l.server != nil {

@@ -3,7 +3,9 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/xgate/xgate/proxy/heartbeat"
 	"github.com/xgate/xgate/transport"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -67,6 +69,9 @@ type pending struct {
 	// longer be sent again); resends counts sends after a refusal.
 	bodySent bool
 	resends  int
+	// Circuit breaker units held: a request (Requests) and, while queued
+	// for a ping-pong connection, a pending slot (Pending).
+	holdsRequest, queued bool
 	// held: request body frames that arrived before a ping-pong connection
 	// was free.
 	held  []xprotocol.Frame
@@ -89,6 +94,12 @@ func (ls *loopState) freePending(p *pending) {
 	for _, f := range p.held {
 		f.Release()
 	}
+	if p.hp != nil {
+		p.hp.leaveQueue(p)
+		if p.holdsRequest {
+			p.hp.cl.breakers.Requests.Release()
+		}
+	}
 	*p = pending{ls: ls, timer: transport.Timer{Fire: p.timer.Fire}}
 	ls.free = append(ls.free, p)
 }
@@ -110,6 +121,7 @@ func (p *pending) expire() {
 		// A late response finds no entry and is counted as unmatched.
 		delete(p.up.inflight, p.upID)
 	}
+	p.hp.h.od.Result(xprotocol.StatusTimeout, p.ls.loop.Now().UnixNano())
 	p.fail(xprotocol.StatusTimeout, errRequestTimeout.Error())
 }
 
@@ -257,9 +269,13 @@ func (hp *hostPool) submit(p *pending) bool {
 		hp.dial().start(p)
 		return true
 	}
-	if len(hp.waiting) >= hp.cl.maxPending {
+	if len(hp.waiting) >= hp.cl.maxPending || !hp.cl.breakers.Pending.TryAcquire() {
+		if len(hp.waiting) < hp.cl.maxPending {
+			hp.cl.overflow.Inc()
+		}
 		return false
 	}
+	p.queued = true
 	hp.waiting = append(hp.waiting, p)
 	return true
 }
@@ -313,7 +329,17 @@ func (hp *hostPool) release(u *upstream) {
 	hp.idle = append(hp.idle, u)
 }
 
+// leaveQueue gives back the pending slot of a request that leaves the
+// wait queue (to be sent, or failed).
+func (hp *hostPool) leaveQueue(p *pending) {
+	if p.queued {
+		p.queued = false
+		hp.cl.breakers.Pending.Release()
+	}
+}
+
 func (hp *hostPool) dequeue(p *pending) {
+	hp.leaveQueue(p)
 	for i, w := range hp.waiting {
 		if w == p {
 			hp.waiting = append(hp.waiting[:i], hp.waiting[i+1:]...)
@@ -361,6 +387,80 @@ type upstream struct {
 	// blockedOn: decoding paused while this client takes the response.
 	blockedOn *downstream
 	pressT    transport.Timer
+	// Upstream heartbeats (the cluster's heartbeat interval): sent when
+	// the connection is idle; unanswered ones close it and eject the host.
+	hbm heartbeat.Monitor
+	hbT transport.Timer
+}
+
+// heartbeatInFlight marks a multiplexed stream id taken by a heartbeat.
+var heartbeatInFlight = &pending{}
+
+var errHeartbeat = errors.New("upstream did not answer its heartbeats")
+
+// startHeartbeats arms the connection's heartbeat timer when the cluster
+// asks for heartbeats and the protocol has them.
+func (u *upstream) startHeartbeats() {
+	hp := u.hp
+	if hp.cl.hb.Interval <= 0 {
+		return
+	}
+	if probe := hp.proto.NewHeartbeat(1); probe == nil {
+		return
+	} else {
+		probe.Release()
+	}
+	now := hp.ls.loop.Now()
+	u.hbm.Init(hp.cl.hb, now, u.heartbeatID)
+	u.hbT.Fire = u.heartbeatDue
+	hp.ls.loop.AfterFunc(&u.hbT, u.hbm.Deadline().Sub(now))
+}
+
+// heartbeatID takes a stream id for a heartbeat: multiplexed ids are
+// reserved in the in-flight table so no request gets the same one.
+func (u *upstream) heartbeatID() uint64 {
+	if u.inflight == nil {
+		u.nextID++
+		if u.nextID > u.hp.proto.MaxStreamID() || u.nextID == 0 {
+			u.nextID = 1
+		}
+		return u.nextID
+	}
+	id := u.allocID()
+	if id != 0 {
+		u.inflight[id] = heartbeatInFlight
+	}
+	return id
+}
+
+func (u *upstream) heartbeatDue() {
+	if u.conn.Closed() {
+		return
+	}
+	hp := u.hp
+	now := hp.ls.loop.Now()
+	if u.current != nil {
+		// A ping-pong connection carrying a request is not idle.
+		u.hbm.OnTraffic(now)
+	} else {
+		switch act, id := u.hbm.OnIdle(now); act {
+		case heartbeat.Send:
+			if id != 0 {
+				f := hp.proto.NewHeartbeat(id)
+				_ = u.send(f)
+				f.Release()
+				hp.cl.hbSent.Inc()
+			}
+		case heartbeat.Close:
+			hp.cl.hbFailures.Inc()
+			t := now.UnixNano()
+			hp.h.od.Eject(t)
+			hp.h.markFailure(t)
+			u.conn.Close(errHeartbeat)
+			return
+		}
+	}
+	hp.ls.loop.AfterFunc(&u.hbT, max(u.hbm.Deadline().Sub(now), time.Millisecond))
 }
 
 // allocID returns a free stream id, or 0 when every id is in flight.
@@ -382,6 +482,7 @@ func (u *upstream) allocID() uint64 {
 
 // start sends p's request on a free ping-pong connection.
 func (u *upstream) start(p *pending) {
+	u.hp.leaveQueue(p)
 	u.current = p
 	p.up = u
 	p.upID = p.origID
@@ -457,11 +558,15 @@ func (u *upstream) OnOpen(*transport.Conn) {
 	u.opened = true
 	u.hp.h.markSuccess()
 	u.hp.cl.upConns.Inc()
+	u.startHeartbeats()
 }
 
 // OnData implements transport.Handler: it matches responses to pending
 // requests.
 func (u *upstream) OnData(c *transport.Conn, data []byte) int {
+	if u.hbm.Enabled() {
+		u.hbm.OnTraffic(u.hp.ls.loop.Now())
+	}
 	off := 0
 	for off < len(data) && !c.Closed() && u.blockedOn == nil {
 		f, n, err := u.sess.Decode(data[off:])
@@ -487,6 +592,17 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 	switch f.Kind() {
 	case xprotocol.KindResponse:
 		id := f.StreamID()
+		if f.Heartbeat() && u.hbm.Enabled() {
+			ours := u.hbm.OnReply(id)
+			if u.inflight != nil && u.inflight[id] == heartbeatInFlight {
+				delete(u.inflight, id)
+				ours = true
+			}
+			if ours {
+				f.Release()
+				return
+			}
+		}
 		p := u.peek(id)
 		if p == nil || p.respOpen {
 			u.hp.cl.unmatched.Inc()
@@ -494,6 +610,7 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 			return
 		}
 		u.hp.cl.responses.inc(f.Status())
+		u.hp.h.od.Result(f.Status(), u.hp.ls.loop.Now().UnixNano())
 		if !f.EndStream() {
 			// A streamed response: relay the head, keep the stream.
 			p.ls.loop.Stop(&p.timer)
@@ -595,7 +712,10 @@ func (u *upstream) peek(id uint64) *pending {
 		}
 		return nil
 	}
-	return u.inflight[id]
+	if p := u.inflight[id]; p != heartbeatInFlight {
+		return p
+	}
+	return nil
 }
 
 // take removes and returns the request a response with id answers.
@@ -609,10 +729,11 @@ func (u *upstream) take(id uint64) *pending {
 		return p
 	}
 	p, ok := u.inflight[id]
-	if ok {
-		delete(u.inflight, id)
-		u.full = false
+	if !ok || p == heartbeatInFlight {
+		return nil
 	}
+	delete(u.inflight, id)
+	u.full = false
 	return p
 }
 
@@ -628,8 +749,10 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 			hp.cl.connectFail.Inc()
 		}
 		hp.h.markFailure(hp.ls.loop.Now().UnixNano())
+		hp.h.od.Failure(hp.ls.loop.Now().UnixNano())
 	}
 	u.hp.ls.loop.Stop(&u.pressT)
+	u.hp.ls.loop.Stop(&u.hbT)
 	msg := "upstream connection closed"
 	if !u.opened {
 		msg = "upstream connect failed"
@@ -644,7 +767,9 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 	}
 	for id, p := range u.inflight {
 		delete(u.inflight, id)
-		p.fail(xprotocol.StatusUnavailable, msg)
+		if p != heartbeatInFlight {
+			p.fail(xprotocol.StatusUnavailable, msg)
+		}
 	}
 	if p := u.current; p != nil {
 		u.current = nil

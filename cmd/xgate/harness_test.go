@@ -123,8 +123,8 @@ func (g *gateway) logs() string {
 
 // stop sends SIGTERM and requires a clean exit; a race report fails the test.
 func (g *gateway) stop() {
-	if g.done {
-		return
+	if g.done || g.cmd.ProcessState != nil {
+		return // a test waited for the exit itself
 	}
 	_ = g.cmd.Process.Signal(syscall.SIGTERM)
 	select {

@@ -52,12 +52,15 @@ const (
 // LBPolicy names how a cluster picks an endpoint for a request.
 type LBPolicy string
 
-// Load-balancing policies that are implemented. DESIGN.md also names
-// least_request, ring_hash, maglev and weighted; Validate rejects those as not
-// implemented yet rather than as unknown.
+// Load-balancing policies (package proxy/lb implements them; lb.go in this
+// package documents each and its keys).
 const (
-	LBRoundRobin LBPolicy = "round_robin"
-	LBRandom     LBPolicy = "random"
+	LBRoundRobin         LBPolicy = "round_robin"
+	LBRandom             LBPolicy = "random"
+	LBWeightedRoundRobin LBPolicy = "weighted_round_robin"
+	LBLeastRequest       LBPolicy = "least_request"
+	LBRingHash           LBPolicy = "ring_hash"
+	LBMaglev             LBPolicy = "maglev"
 )
 
 // Config is one Xgate configuration file. The yaml tags name the file's keys
@@ -157,9 +160,20 @@ type Listener struct {
 	// Key: event_loops. Default 0, meaning GOMAXPROCS; must be >= 0.
 	EventLoops int `yaml:"event_loops"`
 
+	// Filters are the stream filters every request of this listener passes
+	// through, in order (see Filter and package proxy/filter). Key: filters.
+	// Optional; default none.
+	Filters []Filter `yaml:"filters"`
+
 	// Routes are tried in order; the first whose Match accepts a request
-	// picks its cluster. Key: routes. At least one is required.
+	// picks its cluster. Key: routes. At least one is required unless
+	// VirtualHosts are set. They form the default virtual host: the one
+	// for requests no virtual host's domains take.
 	Routes []Route `yaml:"routes"`
+
+	// VirtualHosts group routes by the request's host or service (see
+	// VirtualHost in route.go). Key: virtual_hosts. Optional.
+	VirtualHosts []VirtualHost `yaml:"virtual_hosts"`
 }
 
 // ListenerTLS names a listener's certificate.
@@ -177,14 +191,48 @@ type Route struct {
 	Match RouteMatch `yaml:"match"`
 
 	// Cluster is the name of the cluster that serves matched requests.
-	// Key: cluster. Required; must name a cluster in Config.Clusters.
+	// Key: cluster. Must name a cluster in Config.Clusters. Exactly one of
+	// cluster, weighted_clusters and direct_response is required.
 	Cluster string `yaml:"cluster"`
+
+	// The keys below are documented on their types in route.go.
+
+	// Name names the route in logs and metrics. Key: name. Optional; same
+	// character rules as Listener.Name.
+	Name string `yaml:"name"`
+	// WeightedClusters splits matched requests by weight. Key:
+	// weighted_clusters.
+	WeightedClusters []WeightedCluster `yaml:"weighted_clusters"`
+	// DirectResponse answers at the gateway. Key: direct_response.
+	DirectResponse *DirectResponse `yaml:"direct_response"`
+	// Timeout bounds a request (all its tries) from forwarding to the
+	// response head. Key: timeout. Default 0: the cluster's
+	// request_timeout; must be >= 0.
+	Timeout time.Duration `yaml:"timeout"`
+	// RetryPolicy retries failed requests. Key: retry_policy. Optional.
+	RetryPolicy *RetryPolicy `yaml:"retry_policy"`
+	// Mirror copies a share of requests to another cluster. Key: mirror.
+	Mirror *Mirror `yaml:"mirror"`
+	// RequestHeadersToAdd, RequestHeadersToRemove,
+	// ResponseHeadersToAdd and ResponseHeadersToRemove change headers on
+	// the way up and down; removals apply before additions. Keys:
+	// request_headers_to_add, request_headers_to_remove,
+	// response_headers_to_add, response_headers_to_remove.
+	RequestHeadersToAdd     []HeaderValue `yaml:"request_headers_to_add"`
+	RequestHeadersToRemove  []string      `yaml:"request_headers_to_remove"`
+	ResponseHeadersToAdd    []HeaderValue `yaml:"response_headers_to_add"`
+	ResponseHeadersToRemove []string      `yaml:"response_headers_to_remove"`
+	// Plugins narrow the cluster's hosts per request, in the order their
+	// factories declare. Key: plugins. Not with direct_response.
+	Plugins []RoutePlugin `yaml:"plugins"`
 }
 
 // RouteMatch holds the conditions a request must meet; every condition that
 // is set must hold, and an empty RouteMatch matches everything. Values are
-// compared exactly against the protocol's generic routing keys (see
-// DESIGN.md, "Routing keys by protocol").
+// compared against the protocol's generic routing keys (see DESIGN.md,
+// "Routing keys by protocol"). Each of service, method, path and host is
+// either a string (exact) or a StringMatch mapping ({prefix: ...}); the
+// mapping form decodes into the *Match field (tag alt:"key").
 type RouteMatch struct {
 	// Protocol must equal the request's protocol name (e.g. "thrift").
 	// Key: protocol. Must be a registered protocol name. A route whose
@@ -195,9 +243,25 @@ type RouteMatch struct {
 	// Service must equal the request's service (Bolt target service, Dubbo
 	// interface, Thrift service, HTTP host, gRPC pkg.Service). Key: service.
 	Service string `yaml:"service"`
+	// ServiceMatch is the mapping form of service.
+	ServiceMatch *StringMatch `yaml:"-" alt:"service"`
 
 	// Method must equal the request's method name. Key: method.
 	Method string `yaml:"method"`
+	// MethodMatch is the mapping form of method.
+	MethodMatch *StringMatch `yaml:"-" alt:"method"`
+
+	// Path must equal the request's path (HTTP and gRPC). Key: path. When
+	// set (exact or prefix) it must start with "/".
+	Path string `yaml:"path"`
+	// PathMatch is the mapping form of path.
+	PathMatch *StringMatch `yaml:"-" alt:"path"`
+
+	// Host must equal the request's authority as sent (HTTP Host or
+	// :authority, port included). Key: host.
+	Host string `yaml:"host"`
+	// HostMatch is the mapping form of host.
+	HostMatch *StringMatch `yaml:"-" alt:"host"`
 
 	// PathPrefix must be a prefix of the request's path (HTTP and gRPC).
 	// Key: path_prefix. When set it must start with "/".
@@ -206,6 +270,9 @@ type RouteMatch struct {
 	// Headers must each be present on the request with exactly this value.
 	// Key: headers. Header names must not be empty.
 	Headers map[string]string `yaml:"headers"`
+	// HeaderMatches is the list form of headers: [{name, exact|prefix|
+	// regex|present, invert}]. Every condition must hold.
+	HeaderMatches []HeaderMatch `yaml:"-" alt:"headers"`
 }
 
 // Cluster is a named group of upstream endpoints and how to reach them.
@@ -221,12 +288,38 @@ type Cluster struct {
 	Protocol string `yaml:"protocol"`
 
 	// LB picks an endpoint per request. Key: lb. Default round_robin;
-	// accepted: round_robin, random.
+	// accepted: round_robin, weighted_round_robin, random, least_request,
+	// ring_hash, maglev (see lb.go).
 	LB LBPolicy `yaml:"lb"`
 
 	// Endpoints are the upstream host:port addresses, port 1..65535.
-	// Key: endpoints. At least one is required; no duplicates.
+	// Key: endpoints. At least one is required; no duplicates. Each item
+	// is "host:port" or a mapping {address, weight, metadata} (Endpoint),
+	// whose address lands here and the rest in EndpointDetails.
 	Endpoints []string `yaml:"endpoints"`
+
+	// EndpointDetails are the weight and metadata of each endpoint, index
+	// for index with Endpoints (read them with Cluster.Endpoint). Not a key
+	// of its own: Parse sets it when an endpoints item uses the mapping
+	// form and leaves it nil when every item is "host:port" (weight 1, no
+	// metadata).
+	EndpointDetails []Endpoint `yaml:"-"`
+
+	// HashKey is what ring_hash and maglev hash per request. Key:
+	// hash_key. Required with those policies, refused with the others.
+	HashKey *HashKey `yaml:"hash_key"`
+
+	// RingHash sizes the ring of lb ring_hash. Key: ring_hash. Optional;
+	// only with lb ring_hash.
+	RingHash *RingHash `yaml:"ring_hash"`
+
+	// Maglev sizes the lookup table of lb maglev. Key: maglev. Optional;
+	// only with lb maglev.
+	Maglev *Maglev `yaml:"maglev"`
+
+	// Subset turns on subset load balancing by endpoint metadata. Key:
+	// subset. Optional.
+	Subset *Subset `yaml:"subset"`
 
 	// ConnectTimeout bounds dialing one endpoint. Key: connect_timeout.
 	// Default 1s; must be > 0.
@@ -253,6 +346,32 @@ type Cluster struct {
 	// get the protocol's overload reply. Key: max_pending_requests.
 	// Default 1024; 1..1048576.
 	MaxPendingRequests int `yaml:"max_pending_requests"`
+
+	// Type says where hosts come from: static (Endpoints as written) or
+	// strict_dns (host names re-resolved every DNSRefreshRate, every
+	// address a host). Key: type. Default static.
+	Type ClusterType `yaml:"type"`
+
+	// DNSRefreshRate is how often a strict_dns cluster re-resolves its
+	// endpoints. Key: dns_refresh_rate. Default 5s; at least 100ms.
+	DNSRefreshRate time.Duration `yaml:"dns_refresh_rate"`
+
+	// OutlierDetection ejects hosts that fail requests in a row.
+	// Key: outlier_detection. See OutlierDetection for its keys.
+	OutlierDetection OutlierDetection `yaml:"outlier_detection"`
+
+	// HealthCheck probes hosts periodically. Key: health_check. Off unless
+	// its kind is set; see HealthCheck.
+	HealthCheck HealthCheck `yaml:"health_check"`
+
+	// CircuitBreakers bound the cluster's connections, pending requests,
+	// requests and retries. Key: circuit_breakers. See CircuitBreakers.
+	CircuitBreakers CircuitBreakers `yaml:"circuit_breakers"`
+
+	// Heartbeat sends the protocol's heartbeat on idle upstream
+	// connections. Key: heartbeat. Off unless its interval is set; see
+	// UpstreamHeartbeat.
+	Heartbeat UpstreamHeartbeat `yaml:"heartbeat"`
 }
 
 // DefaultAdmin returns the admin settings used when a file has no admin key.
@@ -288,5 +407,11 @@ func DefaultCluster() Cluster {
 		ConnectionsPerHost:    DefaultConnectionsPerHost,
 		MaxConnectionsPerHost: DefaultMaxConnectionsPerHost,
 		MaxPendingRequests:    DefaultMaxPendingRequests,
+		Type:                  DefaultClusterType,
+		DNSRefreshRate:        DefaultDNSRefreshRate,
+		OutlierDetection:      DefaultOutlierDetection(),
+		HealthCheck:           DefaultHealthCheck(),
+		CircuitBreakers:       DefaultCircuitBreakers(),
+		Heartbeat:             DefaultUpstreamHeartbeat(),
 	}
 }

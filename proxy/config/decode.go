@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +25,10 @@ const maxValues = 1 << 20
 // themselves through an anchor.
 const maxMergeDepth = 32
 
-var durationType = reflect.TypeFor[time.Duration]()
+var (
+	durationType  = reflect.TypeFor[time.Duration]()
+	rawConfigType = reflect.TypeFor[RawConfig]()
+)
 
 // elementDefaults gives the starting value of a new list element, so that a
 // key the file leaves out keeps its default and a key it sets to zero is a
@@ -32,6 +36,13 @@ var durationType = reflect.TypeFor[time.Duration]()
 var elementDefaults = map[reflect.Type]func() reflect.Value{
 	reflect.TypeFor[Listener](): func() reflect.Value { return reflect.ValueOf(DefaultListener()) },
 	reflect.TypeFor[Cluster]():  func() reflect.Value { return reflect.ValueOf(DefaultCluster()) },
+}
+
+// keyDecoder is a struct that decodes some of its keys itself (Cluster:
+// endpoints items are "host:port" or a mapping). decodeKey reports whether
+// it took key p; when it did not, the key decodes as usual.
+type keyDecoder interface {
+	decodeKey(d *decoder, p pair, path string) bool
 }
 
 // readDocument parses data as exactly one YAML document and returns its
@@ -205,6 +216,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		d.duration(n, v, path, line)
 		return
 	}
+	if v.Type() == rawConfigType {
+		d.raw(n, v, path, line)
+		return
+	}
 	switch v.Kind() {
 	case reflect.Pointer: // an optional block (listener tls)
 		nv := reflect.New(v.Type().Elem())
@@ -257,8 +272,109 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, line int
 			continue
 		}
 		d.src.lines[child] = p.line
-		d.value(p.val, v.Field(i), child)
+		if kd, ok := v.Addr().Interface().(keyDecoder); ok && kd.decodeKey(d, p, child) { // v is addressable: decoding always starts from a pointer
+			continue
+		}
+		if i = d.altField(v.Type(), i, p, child); i >= 0 {
+			d.value(p.val, v.Field(i), child)
+		}
 	}
+}
+
+// altField picks the field that decodes the value of key p: field i (tagged
+// yaml:"key") unless its type does not take the value's kind (scalar,
+// mapping or list) and a field tagged alt:"key" does. This lets a key keep
+// its old scalar form (match.service: name) and gain a mapping form
+// (match.service: {prefix: ...}) held in a second field. It returns -1,
+// having reported the problem, when no field takes the value.
+func (d *decoder) altField(t reflect.Type, i int, p pair, path string) int {
+	n := resolve(p.val)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" || takes(t.Field(i).Type, n.Kind) {
+		return i
+	}
+	wants := []string{kindName(t.Field(i).Type)}
+	for j := range t.NumField() {
+		if t.Field(j).Tag.Get("alt") != p.key {
+			continue
+		}
+		if takes(t.Field(j).Type, n.Kind) {
+			return j
+		}
+		wants = append(wants, kindName(t.Field(j).Type))
+	}
+	if len(wants) == 1 {
+		return i // the field's own decoding reports the mismatch
+	}
+	d.fail(path, p.line, "must be %s, got %s", strings.Join(wants, " or "), describe(n))
+	return -1
+}
+
+// takes reports whether a field of type t decodes a YAML node of kind k.
+func takes(t reflect.Type, k yaml.Kind) bool {
+	if t == durationType || t == rawConfigType {
+		return t == rawConfigType || k == yaml.ScalarNode
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return takes(t.Elem(), k)
+	case reflect.Struct, reflect.Map:
+		return k == yaml.MappingNode
+	case reflect.Slice:
+		return k == yaml.SequenceNode
+	}
+	return k == yaml.ScalarNode
+}
+
+// kindName says what a field of type t takes, for messages.
+func kindName(t reflect.Type) string {
+	switch {
+	case takes(t, yaml.MappingNode):
+		return "a mapping"
+	case takes(t, yaml.SequenceNode):
+		return "a list"
+	case t.Kind() == reflect.String:
+		return "a string"
+	}
+	return "a single value"
+}
+
+// raw keeps any YAML value as JSON (RawConfig), for a plugin to decode
+// with its own types. Mapping keys become strings; aliases and merge keys
+// are expanded by yaml.v3, which bounds alias expansion itself.
+func (d *decoder) raw(n *yaml.Node, v reflect.Value, path string, line int) {
+	var x any
+	if err := n.Decode(&x); err != nil {
+		d.fail(path, line, "cannot read the value: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return
+	}
+	b, err := json.Marshal(jsonValue(x))
+	if err != nil {
+		d.fail(path, line, "cannot be kept as JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return
+	}
+	v.SetBytes(b)
+}
+
+// jsonValue rewrites the mappings yaml.v3 decodes with non-string keys
+// (map[any]any) into map[string]any, keys formatted as written.
+func jsonValue(x any) any {
+	switch t := x.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = jsonValue(e)
+		}
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[fmt.Sprint(k)] = jsonValue(e)
+		}
+		return m
+	case []any:
+		for i, e := range t {
+			t[i] = jsonValue(e)
+		}
+	}
+	return x
 }
 
 func (d *decoder) list(n *yaml.Node, v reflect.Value, path string, line int) {
@@ -452,6 +568,8 @@ func yamlFields(t reflect.Type) (map[string]int, []string) {
 	fields := make(map[string]int, t.NumField())
 	names := make([]string, 0, t.NumField())
 	for i := range t.NumField() {
+		// A field tagged yaml:"-" alt:"key" is a second form of key
+		// (see altField), not a key of its own.
 		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
 		if tag == "" || tag == "-" {
 			continue

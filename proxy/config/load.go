@@ -33,6 +33,11 @@ func Parse(data []byte, known []string) (*Config, error) {
 // parse is Parse with a bound on the number of values decoded (see
 // maxValues), which tests lower to stay fast.
 func parse(data []byte, known []string, budget int) (*Config, error) {
+	return parseWith(data, Registered{Protocols: known}, budget)
+}
+
+// parseWith is ParseWith with a bound on the number of values decoded.
+func parseWith(data []byte, reg Registered, budget int) (*Config, error) {
 	root, ferr := readDocument(data)
 	if ferr != nil {
 		return nil, Errors{ferr}
@@ -45,7 +50,7 @@ func parse(data []byte, known []string, budget int) (*Config, error) {
 	} else {
 		d.fail("", root.Line, "the configuration must be a mapping with the keys admin, listeners and clusters, got %s", describe(root))
 	}
-	errs := append(d.errs, validate(c, known, src)...)
+	errs := append(d.errs, validate(c, reg, src)...)
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 		return nil, errs

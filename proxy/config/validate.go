@@ -16,7 +16,7 @@ import (
 // from a file. It does not fill defaults: start listeners and clusters from
 // DefaultListener and DefaultCluster.
 func (c *Config) Validate(known []string) error {
-	if errs := validate(c, known, nil); len(errs) > 0 {
+	if errs := validate(c, Registered{Protocols: known}, nil); len(errs) > 0 {
 		return errs
 	}
 	return nil
@@ -28,13 +28,14 @@ type validator struct {
 	src      *source
 	known    map[string]bool
 	knownMsg string // "auto, bolt, dubbo", for messages
+	reg      Registered
 	errs     Errors
 }
 
-func validate(c *Config, known []string, src *source) Errors {
-	v := &validator{src: src, known: make(map[string]bool, len(known))}
+func validate(c *Config, reg Registered, src *source) Errors {
+	v := &validator{src: src, reg: reg, known: make(map[string]bool, len(reg.Protocols))}
 	names := []string{Auto}
-	for _, k := range known {
+	for _, k := range reg.Protocols {
 		if k != "" && k != Auto && !v.known[k] {
 			v.known[k] = true
 			names = append(names, k)
@@ -134,13 +135,15 @@ func (v *validator) listeners(ls []Listener, clusters map[string]bool, clusterNa
 		if l.Heartbeat != HeartbeatLocal && l.Heartbeat != HeartbeatForward {
 			v.fail(path+".heartbeat", "unknown heartbeat mode %q (want local or forward)", l.Heartbeat)
 		}
+		v.filters(path+".filters", l.Filters)
 
-		if len(l.Routes) == 0 {
+		if len(l.Routes) == 0 && len(l.VirtualHosts) == 0 {
 			v.fail(path+".routes", "at least one route is required")
 		}
 		for j := range l.Routes {
 			v.route(fmt.Sprintf("%s.routes[%d]", path, j), &l.Routes[j], clusters, clusterNames)
 		}
+		v.virtualHosts(path, l, clusters, clusterNames)
 	}
 }
 
@@ -183,8 +186,10 @@ func (v *validator) protocols(path string, protocols []string) {
 
 func (v *validator) route(path string, r *Route, clusters map[string]bool, clusterNames []string) {
 	switch {
+	case r.Cluster == "" && (r.WeightedClusters != nil || r.DirectResponse != nil):
+		// Another action; see routeExtensions.
 	case r.Cluster == "":
-		v.fail(path+".cluster", "is required (the name of a cluster)")
+		v.fail(path+".cluster", "is required (the name of a cluster), unless weighted_clusters or direct_response is set")
 	case !clusters[r.Cluster]:
 		if len(clusterNames) == 0 {
 			v.fail(path+".cluster", "unknown cluster %q (no clusters are defined)", r.Cluster)
@@ -202,6 +207,7 @@ func (v *validator) route(path string, r *Route, clusters map[string]bool, clust
 	if _, empty := m.Headers[""]; empty {
 		v.fail(path+`.match.headers[""]`, "header name must not be empty")
 	}
+	v.routeExtensions(path, r, clusters, clusterNames)
 }
 
 func (v *validator) clusters(cs []Cluster) {
@@ -219,13 +225,7 @@ func (v *validator) clusters(cs []Cluster) {
 			v.fail(path+".protocol", "unknown protocol %q (known: %s)", c.Protocol, strings.TrimPrefix(v.knownMsg, Auto+", "))
 		}
 
-		switch c.LB {
-		case LBRoundRobin, LBRandom:
-		case "least_request", "ring_hash", "maglev", "weighted":
-			v.fail(path+".lb", "lb %q is not implemented yet; use %s or %s", c.LB, LBRoundRobin, LBRandom)
-		default:
-			v.fail(path+".lb", "unknown lb %q (want %s or %s)", c.LB, LBRoundRobin, LBRandom)
-		}
+		v.clusterLB(path, c) // validate_lb.go
 
 		if len(c.Endpoints) == 0 {
 			v.fail(path+".endpoints", "at least one endpoint is required (host:port)")
@@ -250,6 +250,7 @@ func (v *validator) clusters(cs []Cluster) {
 		v.between(path+".connections_per_host", c.ConnectionsPerHost, 1, MaxConnectionsPerHost, "")
 		v.between(path+".max_connections_per_host", c.MaxConnectionsPerHost, 1, MaxPingPongConns, "")
 		v.between(path+".max_pending_requests", c.MaxPendingRequests, 1, MaxPendingLimit, "")
+		v.resilience(path, c)
 	}
 }
 

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xgate/xgate/codecs/bolt"
+	"github.com/xgate/xgate/codecs/bolt/boltpeer"
+)
+
+// silentServer accepts connections and reads them, but never answers: a
+// hung upstream.
+func silentServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() { defer wg.Done(); _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// TestUpstreamHeartbeats: idle Bolt connections to a server that answers
+// heartbeats stay open; to one that never answers they are closed after
+// max_unanswered heartbeats and the host is ejected.
+func TestUpstreamHeartbeats(t *testing.T) {
+	good := echoServer(t, boltpeer.ServerOptions{Name: "good"})
+	hung := silentServer(t)
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes:
+      - match: {service: good}
+        cluster: good
+      - cluster: hung
+clusters:
+  - {name: good, protocol: bolt, endpoints: [%s], heartbeat: {interval: 100ms, max_unanswered: 2}}
+  - {name: hung, protocol: bolt, endpoints: [%s], request_timeout: 200ms, heartbeat: {interval: 100ms, max_unanswered: 2}}
+`, good.Addr(), hung))
+	c := dialBolt(t, g.addr)
+	ctx := ctxTimeout(t, 10*time.Second)
+	r, err := c.Call(ctx, "good", "echo", []byte("x"))
+	require.NoError(t, err)
+	require.Equal(t, bolt.StatusSuccess, r.Status)
+	r, err = c.Call(ctx, "hung", "echo", []byte("x")) // opens the connection; times out
+	require.NoError(t, err)
+	assert.Equal(t, bolt.StatusTimeout, r.Status)
+	require.Eventually(t, func() bool {
+		return g.metric(`xgate_upstream_heartbeat_failures_total{cluster="hung"}`) >= 1
+	}, 10*time.Second, 10*time.Millisecond, "the connection to the hung server was never given up")
+	// Heartbeats kept the good connection: requests still flow on it, and
+	// it was never replaced.
+	require.Eventually(t, func() bool {
+		return g.metric(`xgate_upstream_heartbeats_total{cluster="good"}`) >= 4
+	}, 10*time.Second, 10*time.Millisecond, "heartbeats go to the good server")
+	r, err = c.Call(ctx, "good", "echo", []byte("y"))
+	require.NoError(t, err)
+	assert.Equal(t, bolt.StatusSuccess, r.Status)
+	assert.Zero(t, g.metric(`xgate_upstream_heartbeat_failures_total{cluster="good"}`))
+	assert.Equal(t, 1.0, g.metric(`xgate_upstream_connections_total{cluster="good"}`))
+}
+
+// TestCircuitBreakers: a cluster's max_requests refuses what exceeds it
+// with the protocol's overload reply, for a multiplexed (Bolt) and a
+// ping-pong (HTTP/1.1) cluster.
+func TestCircuitBreakers(t *testing.T) {
+	held := make(chan struct{}, 16)
+	boltBE := echoServer(t, boltpeer.ServerOptions{Name: "b", Hold: func([]byte) bool { held <- struct{}{}; return true }})
+	web := httpBackend(t, "w", false)
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes:
+      - match: {protocol: bolt}
+        cluster: bolt
+      - cluster: web
+clusters:
+  - {name: bolt, protocol: bolt, endpoints: [%s], circuit_breakers: {max_requests: 2}, request_timeout: 1s}
+  - {name: web, protocol: http1, endpoints: [%s], circuit_breakers: {max_requests: 1}, request_timeout: 10s}
+`, boltBE.Addr(), web.Addr()))
+	c := dialBolt(t, g.addr)
+	ctx := ctxTimeout(t, 20*time.Second)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := c.Call(ctx, "svc", "echo", []byte("x"))
+			if assert.NoError(t, err) {
+				assert.Equal(t, bolt.StatusTimeout, r.Status, "held by the server")
+			}
+		}()
+	}
+	<-held
+	<-held
+	r, err := c.Call(ctx, "svc", "echo", []byte("x"))
+	require.NoError(t, err)
+	assert.Equal(t, bolt.StatusServerThreadpoolBusy, r.Status, "the third concurrent request is refused as overload")
+
+	// HTTP/1.1: one slow request holds the only unit.
+	hc := newHTTPClient(t, false)
+	slowDone := make(chan struct{})
+	go func() {
+		defer close(slowDone)
+		resp, err := hc.Get("http://" + g.addr + "/slow?delay=1500ms")
+		if assert.NoError(t, err) {
+			_ = resp.Body.Close()
+			assert.Equal(t, 200, resp.StatusCode)
+		}
+	}()
+	require.NoError(t, web.WaitRequests(ctx, 1))
+	resp, err := hc.Get("http://" + g.addr + "/whoami")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, 503, resp.StatusCode)
+	assert.Equal(t, "1", resp.Header.Get("Retry-After"), "an overload reply")
+	wg.Wait()
+	<-slowDone
+	assert.Equal(t, 2.0, g.metric(`xgate_circuit_breaker_overflow_total{cluster="bolt"}`)+g.metric(`xgate_circuit_breaker_overflow_total{cluster="web"}`))
+}
+
+// TestOutlierDetectionAndHealthChecks: a host that answers with server
+// errors is ejected after consecutive_failures (ping-pong HTTP/1.1
+// cluster); a dead host found by the active TCP health check gets no
+// traffic (multiplexed Bolt cluster).
+func TestOutlierDetectionAndHealthChecks(t *testing.T) {
+	bad := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "broken", http.StatusInternalServerError)
+	})}
+	badLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = bad.Serve(badLn) }()
+	t.Cleanup(func() { _ = bad.Close() })
+	good := httpBackend(t, "good", false)
+	liveBolt := echoServer(t, boltpeer.ServerOptions{Name: "live"})
+	dead := closedAddr(t)
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes:
+      - match: {protocol: bolt}
+        cluster: bolt
+      - cluster: web
+clusters:
+  - name: web
+    protocol: http1
+    endpoints: [%s, %s]
+    outlier_detection: {consecutive_failures: 3, base_ejection_time: 30s}
+  - name: bolt
+    protocol: bolt
+    endpoints: [%s, %s]
+    health_check: {kind: tcp, interval: 100ms, timeout: 100ms, unhealthy_threshold: 1, healthy_threshold: 1}
+`, badLn.Addr(), good.Addr(), dead, liveBolt.Addr()))
+
+	hc := newHTTPClient(t, false)
+	statuses := map[int]int{}
+	for range 40 {
+		resp, err := hc.Get("http://" + g.addr + "/whoami")
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		statuses[resp.StatusCode]++
+	}
+	assert.Equal(t, 3, statuses[500], "the bad host served exactly consecutive_failures requests, then was ejected: %v", statuses)
+	assert.Equal(t, 37, statuses[200])
+
+	require.Eventually(t, func() bool {
+		return g.metric(`xgate_health_check_transitions_total{cluster="bolt",state="unhealthy"}`) >= 1
+	}, 10*time.Second, 10*time.Millisecond, "the health check never found the dead host")
+	c := dialBolt(t, g.addr)
+	for i := range 20 {
+		r, err := c.Call(context.Background(), "svc", "echo", []byte("x"))
+		require.NoError(t, err)
+		assert.Equal(t, bolt.StatusSuccess, r.Status, "call %d went to the dead host", i)
+	}
+	assert.Zero(t, g.metric(`xgate_upstream_connect_failures_total{cluster="bolt"}`), "no request was sent to the dead host")
+}
