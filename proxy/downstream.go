@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/lb"
+	"github.com/xgate/xgate/proxy/route"
 	"github.com/xgate/xgate/transport"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -181,12 +183,13 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		// sent this before the previous request was answered.
 		ds.presumeOneway(ds.current)
 	}
-	var rt *route
+	rtg := ds.l.routing.Load()
+	var rt *route.Route
 	if f.Heartbeat() {
 		if ds.l.cfg.Heartbeat == config.HeartbeatForward {
-			rt = ds.l.router.Load().match(f) // a heartbeat has no keys: only a catch-all takes it
+			rt = rtg.table.Match(f) // a heartbeat has no keys: only a catch-all takes it
 		}
-		if rt == nil {
+		if rt == nil || rt.Action == route.ActionDirect {
 			if r := ds.proto.HeartbeatReply(f); r != nil {
 				ds.write(r)
 				r.Release()
@@ -194,12 +197,16 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 			f.Release()
 			return
 		}
-	} else if rt = ds.l.router.Load().match(f); rt == nil {
+	} else if rt = rtg.table.Match(f); rt == nil {
 		ds.reject(f, xprotocol.StatusNoRoute, noRouteMessage(f))
 		return
 	}
-	cl := rt.cluster
-	up := ds.proto // routes only pick clusters that speak it or translate it (see newRouter)
+	if rt.Action == route.ActionDirect {
+		ds.reject(f, rt.Direct.Status, rt.Direct.Body)
+		return
+	}
+	cl := rt.PickCluster(ds.ls.rand.Uint64()).(*cluster)
+	up := ds.proto // routes only pick clusters that speak it or translate it (see route.Compile)
 	if cl.proto != nil && cl.proto != up {
 		up, variant = cl.proto, 0
 	}
@@ -213,10 +220,18 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		ds.reject(f, xprotocol.StatusOverload, "circuit breaker open: too many requests to cluster "+cl.name)
 		return
 	}
-	rt.requests.Inc()
-	h, hi := cl.pick(ds.conn.Loop().Now().UnixNano())
-	hp := ds.ls.pool(cl, hi, h, up, variant)
+	rtg.requests[cl].Inc()
+	rt.ApplyRequest(f)
+	if m := rt.Mirror; m != nil && f.EndStream() && m.Sample(ds.ls.rand.Uint64()) && m.Accepts(f.Protocol()) {
+		ds.mirror(m.Cluster.(*cluster), f, up, variant)
+	}
 	if oneway {
+		h, hi := ds.pickHost(f, cl, rt)
+		if h == nil {
+			f.Release()
+			return
+		}
+		hp := ds.ls.pool(cl, hi, h, up, variant)
 		var err error
 		if hp.mode == xprotocol.PoolPingPong {
 			err = hp.sendOneway(f)
@@ -230,38 +245,82 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		return
 	}
 	p := ds.ls.newPending()
-	p.ds, p.hp, p.req, p.origID = ds, hp, f, f.StreamID()
+	p.ds, p.req, p.origID, p.rt, p.cl = ds, f, f.StreamID(), rt, cl
+	p.upProto, p.variant = up, variant
 	p.holdsRequest = true
 	p.reqOpen = !f.EndStream()
 	ds.reqSeq++
 	p.seq = ds.reqSeq
 	ds.current = p
 	ds.inflight++
+	cl.budget.StartRequest()
 	if p.reqOpen || ds.resetter != nil {
 		ds.track(p)
 	}
 	// Armed before sending: a send that fails at once answers (and frees) p.
 	timeout := cl.requestTimeout
+	if rt.Timeout > 0 {
+		timeout = rt.Timeout
+	}
 	if t := f.Timeout(); t > 0 && t < timeout {
 		timeout = t // the caller gives up sooner: so do we
 	}
-	ds.conn.Loop().AfterFunc(&p.timer, timeout)
+	p.deadline = ds.conn.Loop().Now().Add(timeout)
+	ds.conn.Loop().AfterFunc(&p.timer, p.tryTimeout())
+	if ok, st, msg := p.send(); !ok {
+		p.fail(st, msg)
+	}
+}
+
+// pickHost chooses the host of cl for f: the route's plugins narrow the
+// cluster's hosts first (round robin among what they leave), else the
+// cluster's load balancer picks. It returns nil when no host is left.
+func (ds *downstream) pickHost(f xprotocol.Frame, cl *cluster, rt *route.Route) (*host, int) {
+	now := ds.conn.Loop().Now().UnixNano()
+	if rt != nil && rt.Plugins != nil {
+		hosts := rt.Plugins.Run(f, cl.pluginHosts, &ds.ls.sel)
+		if len(hosts) == 0 {
+			return nil, -1
+		}
+		if len(hosts) < len(cl.pluginHosts) {
+			ds.ls.rr++
+			h := hosts[int(ds.ls.rr%uint64(len(hosts)))].(pluginHost)
+			return h.host, h.idx
+		}
+	}
+	ctx := lb.Context{Now: now}
+	ctx.Hash, ctx.HasHash = cl.requestHash(f)
+	i := ds.ls.picker(cl).Pick(ctx)
+	if i < 0 {
+		return nil, -1
+	}
+	return cl.hosts[i], i
+}
+
+// send forwards p's request to a host of its cluster: a ping-pong pool
+// takes it or queues it, a multiplexed connection gets it under a fresh
+// stream id. It reports false with the reason when it could not.
+func (p *pending) send() (bool, xprotocol.Status, string) {
+	ds, cl, f := p.ds, p.cl, p.req
+	h, hi := ds.pickHost(f, cl, p.rt)
+	if h == nil {
+		return false, xprotocol.StatusUnavailable, "no healthy host in cluster " + cl.name
+	}
+	hp := ds.ls.pool(cl, hi, h, p.upProto, p.variant)
+	p.hp, p.host = hp, h
+	h.active.Add(1)
 	if hp.mode == xprotocol.PoolPingPong {
 		if !hp.submit(p) {
-			ds.unqueue(p)
-			ds.reject(f, xprotocol.StatusOverload, "too many requests waiting for an upstream connection")
+			return false, xprotocol.StatusOverload, "too many requests waiting for an upstream connection"
 		}
-		return
+		return true, 0, ""
 	}
 	u := hp.multiplexed()
 	for tries := 0; ; tries++ {
 		id := u.allocID()
 		if id == 0 {
 			p.up = nil
-			f.SetStreamID(p.origID)
-			ds.unqueue(p)
-			ds.reject(f, xprotocol.StatusOverload, "upstream connection has no free stream id")
-			return
+			return false, xprotocol.StatusOverload, "upstream connection has no free stream id"
 		}
 		p.up, p.upID = u, id
 		f.SetStreamID(id)
@@ -276,20 +335,17 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 				continue
 			}
 			p.up = nil
-			f.SetStreamID(p.origID)
-			ds.unqueue(p)
-			ds.reject(f, xprotocol.StatusOverload, "every upstream connection is at its stream limit")
-			return
+			return false, xprotocol.StatusOverload, "every upstream connection is at its stream limit"
 		}
 		ds.l.log.Warn("forward request", "err", err)
-		p.fail(xprotocol.StatusServerError, "gateway could not encode the request")
-		return
+		p.up = nil
+		return false, xprotocol.StatusServerError, "gateway could not encode the request"
 	}
-	id := p.upID
-	u.inflight[id] = p
+	u.inflight[p.upID] = p
 	if p.reqOpen {
 		ds.checkPressure(u)
 	}
+	return true, 0, ""
 }
 
 // presumeOneway stops waiting for p on behalf of the client. On a

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xgate/xgate/codecs/bolt"
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/lb"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -55,81 +56,31 @@ func TestStreamIDsBoltWidth(t *testing.T) {
 
 func newTestMetrics() *metrics { return newMetrics() }
 
-func TestRouterFirstMatchWins(t *testing.T) {
-	m := newTestMetrics()
-	clusters := map[string]*cluster{}
-	for i, name := range []string{"a", "b", "c", "d"} {
-		cc := config.DefaultCluster()
-		cc.Name, cc.Endpoints = name, []string{"127.0.0.1:1"}
-		clusters[name] = newCluster(i, cc, m)
+// pickN picks n hosts of cl the way a request does, through a loop's
+// load-balancing state, and counts them by address.
+func pickN(t *testing.T, cl *cluster, n int, now int64) map[string]int {
+	t.Helper()
+	pk := cl.table.NewPicker(1)
+	count := map[string]int{}
+	for range n {
+		i := pk.Pick(lb.Context{Now: now})
+		require.GreaterOrEqual(t, i, 0)
+		count[cl.hosts[i].addr]++
 	}
-	r := newRouter("l", []config.Route{
-		{Match: config.RouteMatch{Service: "svc", Method: "m1"}, Cluster: "a"},
-		{Match: config.RouteMatch{Service: "svc", Headers: map[string]string{"x-env": "canary"}}, Cluster: "b"},
-		{Match: config.RouteMatch{Service: "svc"}, Cluster: "c"},
-		{Match: config.RouteMatch{}, Cluster: "d"},
-	}, clusters, xprotocol.Default, m)
-	cases := []struct {
-		headers [][2]string
-		want    string
-	}{
-		{[][2]string{{"service", "svc"}, {"sofa_head_method_name", "m1"}}, "a"},
-		{[][2]string{{"service", "svc"}, {"sofa_head_method_name", "m2"}, {"x-env", "canary"}}, "b"},
-		{[][2]string{{"service", "svc"}, {"x-env", "prod"}}, "c"},
-		{[][2]string{{"sofa_head_target_service", "svc"}, {"sofa_head_method_name", "m1"}}, "a"},
-		{[][2]string{{"service", "other"}}, "d"},
-		{nil, "d"},
-	}
-	for _, c := range cases {
-		f := bolt.NewRequest(1, "c", c.headers, nil, 0)
-		rt := r.match(f)
-		require.NotNil(t, rt, "%v", c.headers)
-		assert.Equal(t, c.want, rt.cluster.name, "%v", c.headers)
-		f.Release()
-	}
-	// A cluster that speaks another protocol never takes the request, and
-	// an explicit protocol condition is honoured.
-	thriftCC := config.DefaultCluster()
-	thriftCC.Name, thriftCC.Protocol, thriftCC.Endpoints = "t", "thrift", []string{"127.0.0.1:1"}
-	clusters["t"] = newCluster(4, thriftCC, m)
-	r3 := newRouter("l", []config.Route{
-		{Match: config.RouteMatch{}, Cluster: "t"},
-		{Match: config.RouteMatch{Protocol: "thrift"}, Cluster: "a"},
-		{Match: config.RouteMatch{Protocol: "bolt", Service: "svc"}, Cluster: "b"},
-	}, clusters, xprotocol.Default, m)
-	bf := bolt.NewRequest(1, "c", [][2]string{{"service", "svc"}}, nil, 0)
-	defer bf.Release()
-	if rt := r3.match(bf); assert.NotNil(t, rt) {
-		assert.Equal(t, "b", rt.cluster.name)
-	}
-
-	// Without a catch-all, an unmatched request has no route.
-	r2 := newRouter("l", []config.Route{{Match: config.RouteMatch{Service: "svc"}, Cluster: "a"}}, clusters, xprotocol.Default, m)
-	f := bolt.NewRequest(1, "c", [][2]string{{"service", "nope"}}, nil, 0)
-	defer f.Release()
-	assert.Nil(t, r2.match(f))
-	allocs := testing.AllocsPerRun(100, func() { r.match(f) })
-	assert.Zero(t, allocs, "routing must not allocate")
+	return count
 }
 
 func TestClusterPickSkipsEjectedHosts(t *testing.T) {
 	cc := config.DefaultCluster()
 	cc.Name, cc.Endpoints = "c", []string{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"}
-	cl := newCluster(0, cc, newTestMetrics())
+	cl, err := newCluster(0, cc, newTestMetrics())
+	require.NoError(t, err)
 	now := time.Now().UnixNano()
-	count := map[string]int{}
-	for range 30 {
-		h, _ := cl.pick(now)
-		count[h.addr]++
-	}
+	count := pickN(t, cl, 30, now)
 	assert.Equal(t, map[string]int{"127.0.0.1:1": 10, "127.0.0.1:2": 10, "127.0.0.1:3": 10}, count)
 
 	cl.hosts[1].markFailure(now)
-	clear(count)
-	for range 30 {
-		h, _ := cl.pick(now)
-		count[h.addr]++
-	}
+	count = pickN(t, cl, 30, now)
 	assert.Zero(t, count["127.0.0.1:2"], "ejected host was picked")
 	assert.Equal(t, 30, count["127.0.0.1:1"]+count["127.0.0.1:3"])
 
@@ -150,19 +101,15 @@ func TestClusterPickSkipsEjectedHosts(t *testing.T) {
 	for _, h := range cl.hosts {
 		h.markFailure(now)
 	}
-	h, _ := cl.pick(now)
-	assert.NotNil(t, h)
+	assert.Len(t, pickN(t, cl, 3, now), 3)
 }
 
 func TestClusterRandomCoversHosts(t *testing.T) {
 	cc := config.DefaultCluster()
 	cc.Name, cc.LB, cc.Endpoints = "c", config.LBRandom, []string{"a:1", "b:1", "c:1", "d:1"}
-	cl := newCluster(0, cc, newTestMetrics())
-	count := map[string]int{}
-	for range 4000 {
-		h, _ := cl.pick(0)
-		count[h.addr]++
-	}
+	cl, err := newCluster(0, cc, newTestMetrics())
+	require.NoError(t, err)
+	count := pickN(t, cl, 4000, 0)
 	require.Len(t, count, 4)
 	for addr, n := range count {
 		// Binomial(4000, 1/4): mean 1000, sd ~27; 800..1200 is > 7 sd.

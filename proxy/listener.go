@@ -20,7 +20,7 @@ type listener struct {
 	log      *slog.Logger
 	m        *metrics
 	detector *detect.Detector
-	router   atomic.Pointer[router] // swapped by a reload
+	routing  atomic.Pointer[routing] // swapped by a reload
 	server   *transport.Server
 	draining atomic.Bool
 
@@ -81,7 +81,11 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 		lowWater:       highWater / 2,
 		writeLimit:     max(4*highWater, 2*cfg.MaxFrameSize),
 	}
-	l.router.Store(newRouter(cfg.Name, cfg.Routes, clusters, reg, m))
+	rtg, err := newRouting(&cfg, clusters, reg, m)
+	if err != nil {
+		return nil, err
+	}
+	l.routing.Store(rtg)
 	for _, p := range protos {
 		l.detectMatched[p.Name()] = m.detect.WithLabelValues(cfg.Name, "matched", p.Name())
 	}

@@ -32,6 +32,8 @@ type metrics struct {
 	heartbeatFailures *prometheus.CounterVec // cluster
 	healthTransitions *prometheus.CounterVec // cluster, state
 	heartbeatsSent    *prometheus.CounterVec // cluster
+	retries           *prometheus.CounterVec // cluster
+	mirrors           *prometheus.CounterVec // cluster, result
 	clientResets      *prometheus.CounterVec // listener
 	slowClients       *prometheus.CounterVec // listener
 	pressure          *prometheus.CounterVec // listener
@@ -62,6 +64,8 @@ func newMetrics() *metrics {
 	m.upstreamResets = counter("upstream_stream_resets_total", "Streams reset by the upstream before they completed.", "cluster")
 	m.breakerOverflow = counter("circuit_breaker_overflow_total", "Requests refused because a cluster circuit breaker was open.", "cluster")
 	m.heartbeatFailures = counter("upstream_heartbeat_failures_total", "Upstream connections closed after unanswered heartbeats.", "cluster")
+	m.retries = counter("upstream_retries_total", "Requests tried again by a route's retry policy.", "cluster")
+	m.mirrors = counter("mirrored_requests_total", "Copies of requests sent to a mirror cluster (sent) or not (skipped).", "cluster", "result")
 	m.heartbeatsSent = counter("upstream_heartbeats_total", "Heartbeats sent on idle upstream connections.", "cluster")
 	m.healthTransitions = counter("health_check_transitions_total", "Hosts an active health check found healthy or unhealthy (each change).", "cluster", "state")
 	m.reloads = counter("config_reloads_total", "Configuration reloads, by result: ok or refused.", "result")

@@ -36,7 +36,10 @@ func (g *Gateway) buildClusters(cfg *config.Config) ([]*cluster, map[string]*clu
 				return nil, nil, fmt.Errorf("cluster %s: protocol %q is not registered", cc.Name, cc.Protocol)
 			}
 		}
-		cl := newCluster(i, cc, g.m)
+		cl, err := newCluster(i, cc, g.m)
+		if err != nil {
+			return nil, nil, err
+		}
 		cl.proto = proto
 		cl.hcConfig = cc.HealthCheck
 		out = append(out, cl)
@@ -46,18 +49,14 @@ func (g *Gateway) buildClusters(cfg *config.Config) ([]*cluster, map[string]*clu
 }
 
 func (g *Gateway) buildListener(lc config.Listener, clusters map[string]*cluster) (*listener, error) {
-	for _, r := range lc.Routes {
-		if clusters[r.Cluster] == nil {
-			return nil, fmt.Errorf("listener %s: route to unknown cluster %q", lc.Name, r.Cluster)
-		}
-	}
 	return newListener(lc, g.reg, clusters, g.m, g.log)
 }
 
 // sameBinding reports whether two listener configurations differ only in
-// what a reload can swap in place (routes).
+// what a reload can swap in place (routes and virtual hosts).
 func sameBinding(a, b config.Listener) bool {
 	a.Routes, b.Routes = nil, nil
+	a.VirtualHosts, b.VirtualHosts = nil, nil
 	return reflect.DeepEqual(a, b)
 }
 
@@ -82,7 +81,7 @@ func (g *Gateway) Reload(cfg *config.Config) error {
 	}
 	type swap struct {
 		l *listener
-		r *router
+		r *routing
 	}
 	var swaps []swap
 	var started, next []*listener
@@ -101,7 +100,7 @@ func (g *Gateway) Reload(cfg *config.Config) error {
 			return fail(err)
 		}
 		if ol := old[lc.Name]; ol != nil && sameBinding(ol.cfg, lc) {
-			swaps = append(swaps, swap{ol, nl.router.Load()})
+			swaps = append(swaps, swap{ol, nl.routing.Load()})
 			keep[ol] = true
 			next = append(next, ol)
 			continue
@@ -120,7 +119,7 @@ func (g *Gateway) Reload(cfg *config.Config) error {
 	}
 	// Commit.
 	for _, s := range swaps {
-		s.l.router.Store(s.r)
+		s.l.routing.Store(s.r)
 	}
 	for _, l := range g.listeners {
 		if !keep[l] {

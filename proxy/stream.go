@@ -230,3 +230,33 @@ func (u *upstream) recheckPressure() {
 	u.blockedOn = nil
 	u.conn.ResumeReading()
 }
+
+// mirror sends a copy of f, a whole request, to a host of cl and forgets
+// it: the reply is dropped and a failure never touches the original. Only
+// multiplexed pools carry mirrors (a ping-pong connection would be held
+// for a reply nobody waits for); other copies are counted as skipped.
+func (ds *downstream) mirror(cl *cluster, f xprotocol.Frame, up xprotocol.Protocol, variant uint8) {
+	if cl.proto != nil && cl.proto != up {
+		up, variant = cl.proto, 0
+	}
+	h, hi := ds.pickHost(f, cl, nil)
+	if h == nil || xprotocol.PoolModeOf(up, variant) != xprotocol.PoolMultiplex {
+		cl.mirrorSkipped.Inc()
+		return
+	}
+	u := ds.ls.pool(cl, hi, h, up, variant).multiplexed()
+	id := u.allocID()
+	if id == 0 {
+		cl.mirrorSkipped.Inc()
+		return
+	}
+	orig := f.StreamID()
+	f.SetStreamID(id)
+	if err := u.send(f); err == nil {
+		u.inflight[id] = mirrorInFlight
+		cl.mirrored.Inc()
+	} else {
+		cl.mirrorSkipped.Inc()
+	}
+	f.SetStreamID(orig)
+}

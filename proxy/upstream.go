@@ -3,9 +3,13 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/xgate/xgate/proxy/heartbeat"
+	"github.com/xgate/xgate/proxy/lb"
+	"github.com/xgate/xgate/proxy/retry"
+	"github.com/xgate/xgate/proxy/route"
 	"github.com/xgate/xgate/transport"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -14,10 +18,24 @@ import (
 // a free list of pending-request records. Only that loop touches it, so the
 // forward path takes no locks and, once warm, allocates nothing.
 type loopState struct {
-	l     *listener
-	loop  *transport.Loop
-	pools map[poolKey]*hostPool
-	free  []*pending
+	l       *listener
+	loop    *transport.Loop
+	pools   map[poolKey]*hostPool
+	free    []*pending
+	pickers map[*cluster]*lb.Picker
+	rand    *rand.Rand      // weighted clusters, mirror sampling
+	rr      uint64          // round robin among hosts route plugins leave
+	sel     route.Selection // route plugin scratch
+}
+
+// picker returns the loop's load-balancing state for cl.
+func (ls *loopState) picker(cl *cluster) *lb.Picker {
+	pk, ok := ls.pickers[cl]
+	if !ok {
+		pk = cl.table.NewPicker(ls.rand.Uint64())
+		ls.pickers[cl] = pk
+	}
+	return pk
 }
 
 // poolKey names one pool: connections to one host of one cluster speaking
@@ -33,7 +51,8 @@ func loopStateOf(l *listener, loop *transport.Loop) *loopState {
 	if ls, ok := loop.Value.(*loopState); ok {
 		return ls
 	}
-	ls := &loopState{l: l, loop: loop, pools: make(map[poolKey]*hostPool)}
+	ls := &loopState{l: l, loop: loop, pools: make(map[poolKey]*hostPool), pickers: make(map[*cluster]*lb.Picker),
+		rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 	loop.Value = ls
 	return ls
 }
@@ -72,6 +91,19 @@ type pending struct {
 	// Circuit breaker units held: a request (Requests) and, while queued
 	// for a ping-pong connection, a pending slot (Pending).
 	holdsRequest, queued bool
+	// Routing: the route, cluster, upstream protocol and variant chosen,
+	// and the host of the current try (its active count is held).
+	rt      *route.Route
+	cl      *cluster
+	upProto xprotocol.Protocol
+	variant uint8
+	host    *host
+	// Retries: the overall deadline, tries made, the backoff timer, and
+	// whether a retry unit (breaker and budget) is held.
+	deadline  time.Time
+	tries     int
+	retryT    transport.Timer
+	retryHeld bool
 	// held: request body frames that arrived before a ping-pong connection
 	// was free.
 	held  []xprotocol.Frame
@@ -87,6 +119,7 @@ func (ls *loopState) newPending() *pending {
 	}
 	p := &pending{ls: ls}
 	p.timer.Fire = p.expire
+	p.retryT.Fire = p.retry
 	return p
 }
 
@@ -94,13 +127,24 @@ func (ls *loopState) freePending(p *pending) {
 	for _, f := range p.held {
 		f.Release()
 	}
+	ls.loop.Stop(&p.retryT)
 	if p.hp != nil {
 		p.hp.leaveQueue(p)
-		if p.holdsRequest {
-			p.hp.cl.breakers.Requests.Release()
-		}
 	}
-	*p = pending{ls: ls, timer: transport.Timer{Fire: p.timer.Fire}}
+	if p.host != nil {
+		p.host.active.Add(-1)
+	}
+	if cl := p.cl; cl != nil {
+		if p.holdsRequest {
+			cl.breakers.Requests.Release()
+		}
+		if p.retryHeld {
+			cl.breakers.Retries.Release()
+			cl.budget.EndRetry()
+		}
+		cl.budget.EndRequest()
+	}
+	*p = pending{ls: ls, timer: transport.Timer{Fire: p.timer.Fire}, retryT: transport.Timer{Fire: p.retryT.Fire}}
 	ls.free = append(ls.free, p)
 }
 
@@ -121,8 +165,78 @@ func (p *pending) expire() {
 		// A late response finds no entry and is counted as unmatched.
 		delete(p.up.inflight, p.upID)
 	}
-	p.hp.h.od.Result(xprotocol.StatusTimeout, p.ls.loop.Now().UnixNano())
-	p.fail(xprotocol.StatusTimeout, errRequestTimeout.Error())
+	if p.host != nil {
+		p.host.od.Result(xprotocol.StatusTimeout, p.ls.loop.Now().UnixNano())
+	}
+	p.failWith(retry.CauseTimeout, retry.PhaseSent, xprotocol.StatusTimeout, errRequestTimeout.Error())
+}
+
+// failWith is fail after a failure the route's retry policy may retry.
+func (p *pending) failWith(cause retry.Cause, phase retry.Phase, st xprotocol.Status, msg string) {
+	if p.maybeRetry(retry.Outcome{Cause: cause, Status: st, Phase: phase}) {
+		return
+	}
+	p.fail(st, msg)
+}
+
+// maybeRetry schedules another try of p when its route's retry policy,
+// the cluster's retry breaker and budget allow it and the engine still
+// holds the whole request. The caller has taken p off its upstream.
+func (p *pending) maybeRetry(o retry.Outcome) bool {
+	rt, cl := p.rt, p.cl
+	if rt == nil || rt.Retry == nil || p.respOpen || p.reqOpen || p.bodySent || p.detached || p.ds.closed {
+		return false
+	}
+	if p.tries >= rt.Retry.NumRetries || !rt.Retry.Policy.ShouldRetry(o) {
+		return false
+	}
+	if !p.retryHeld {
+		if !cl.breakers.Retries.TryAcquire() {
+			cl.overflow.Inc()
+			return false
+		}
+		if !cl.budget.TryStartRetry() {
+			cl.breakers.Retries.Release()
+			return false
+		}
+		p.retryHeld = true
+	}
+	p.tries++
+	cl.retries.Inc()
+	if p.hp != nil {
+		p.hp.leaveQueue(p)
+	}
+	if p.host != nil {
+		p.host.active.Add(-1)
+		p.host = nil
+	}
+	p.up, p.hp = nil, nil
+	p.req.SetStreamID(p.origID)
+	p.ls.loop.Stop(&p.timer)
+	p.ls.loop.AfterFunc(&p.retryT, rt.Retry.Backoff.Delay(p.tries, nil))
+	return true
+}
+
+// retry sends p again after its backoff.
+func (p *pending) retry() {
+	if p.ls.loop.Now().After(p.deadline) {
+		p.fail(xprotocol.StatusTimeout, errRequestTimeout.Error())
+		return
+	}
+	p.ls.loop.AfterFunc(&p.timer, p.tryTimeout())
+	if ok, st, msg := p.send(); !ok {
+		p.fail(st, msg)
+	}
+}
+
+// tryTimeout is how long the current try may take: the route's per-try
+// timeout, within what is left of the request's deadline.
+func (p *pending) tryTimeout() time.Duration {
+	left := p.deadline.Sub(p.ls.loop.Now())
+	if rt := p.rt; rt != nil && rt.Retry != nil && rt.Retry.PerTryTimeout > 0 && rt.Retry.PerTryTimeout < left {
+		return rt.Retry.PerTryTimeout
+	}
+	return max(left, time.Millisecond)
 }
 
 // fail answers the client with an error reply in its protocol's terms.
@@ -178,9 +292,17 @@ func (p *pending) streamEnded() {
 	p.ls.freePending(p)
 }
 
-// complete relays resp to the client under its original stream id.
+// complete relays resp to the client under its original stream id, or
+// drops it for another try when the route retries its status.
 func (p *pending) complete(resp xprotocol.Frame) {
+	if st := resp.Status(); st != xprotocol.StatusOK && p.maybeRetry(retry.Outcome{Cause: retry.CauseResponse, Status: st, Phase: retry.PhaseAnswered}) {
+		resp.Release()
+		return
+	}
 	p.ls.loop.Stop(&p.timer)
+	if p.rt != nil {
+		p.rt.ApplyResponse(resp)
+	}
 	resp.SetStreamID(p.origID)
 	p.ds.finish(p, resp, resp.Status(), "")
 	p.ls.freePending(p)
@@ -393,8 +515,10 @@ type upstream struct {
 	hbT transport.Timer
 }
 
-// heartbeatInFlight marks a multiplexed stream id taken by a heartbeat.
-var heartbeatInFlight = &pending{}
+// heartbeatInFlight marks a multiplexed stream id taken by a heartbeat;
+// mirrorInFlight one taken by a mirrored copy of a request, whose reply is
+// dropped.
+var heartbeatInFlight, mirrorInFlight = &pending{}, &pending{}
 
 var errHeartbeat = errors.New("upstream did not answer its heartbeats")
 
@@ -603,6 +727,13 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 				return
 			}
 		}
+		if u.inflight != nil && u.inflight[id] == mirrorInFlight {
+			if f.EndStream() {
+				delete(u.inflight, id) // a mirrored request's reply: dropped
+			}
+			f.Release()
+			return
+		}
 		p := u.peek(id)
 		if p == nil || p.respOpen {
 			u.hp.cl.unmatched.Inc()
@@ -626,6 +757,13 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 		u.exchangeDone(id, reqOpen)
 	case xprotocol.KindData:
 		id := f.StreamID()
+		if u.inflight != nil && u.inflight[id] == mirrorInFlight {
+			if f.EndStream() {
+				delete(u.inflight, id)
+			}
+			f.Release()
+			return
+		}
 		p := u.peek(id)
 		if p == nil || !p.respOpen {
 			u.hp.cl.unmatched.Inc()
@@ -660,7 +798,11 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 		if st == xprotocol.StatusOK {
 			st = xprotocol.StatusUnavailable
 		}
-		p.fail(st, "upstream reset the stream")
+		cause := retry.CauseReset
+		if refused {
+			cause = retry.CauseRefusedStream
+		}
+		p.failWith(cause, retry.PhaseSent, st, "upstream reset the stream")
 		u.maybeRetire()
 	case xprotocol.KindGoAway:
 		f.Release()
@@ -712,7 +854,7 @@ func (u *upstream) peek(id uint64) *pending {
 		}
 		return nil
 	}
-	if p := u.inflight[id]; p != heartbeatInFlight {
+	if p := u.inflight[id]; p != heartbeatInFlight && p != mirrorInFlight {
 		return p
 	}
 	return nil
@@ -729,7 +871,7 @@ func (u *upstream) take(id uint64) *pending {
 		return p
 	}
 	p, ok := u.inflight[id]
-	if !ok || p == heartbeatInFlight {
+	if !ok || p == heartbeatInFlight || p == mirrorInFlight {
 		return nil
 	}
 	delete(u.inflight, id)
@@ -765,15 +907,19 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 			p.streamEnded()
 		}
 	}
+	cause, phase := retry.CauseReset, retry.PhaseSent
+	if !u.opened {
+		cause, phase = retry.CauseConnectFailure, retry.PhaseNotSent
+	}
 	for id, p := range u.inflight {
 		delete(u.inflight, id)
-		if p != heartbeatInFlight {
-			p.fail(xprotocol.StatusUnavailable, msg)
+		if p != heartbeatInFlight && p != mirrorInFlight {
+			p.failWith(cause, phase, xprotocol.StatusUnavailable, msg)
 		}
 	}
 	if p := u.current; p != nil {
 		u.current = nil
-		p.fail(xprotocol.StatusUnavailable, msg)
+		p.failWith(cause, phase, xprotocol.StatusUnavailable, msg)
 	}
 	if hp.mode != xprotocol.PoolPingPong || len(hp.waiting) == 0 {
 		return
@@ -783,7 +929,7 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 		for len(hp.waiting) > 0 {
 			p := hp.waiting[0]
 			hp.waiting = hp.waiting[1:]
-			p.fail(xprotocol.StatusUnavailable, msg)
+			p.failWith(retry.CauseConnectFailure, retry.PhaseNotSent, xprotocol.StatusUnavailable, msg)
 		}
 		hp.waiting = nil
 		return

@@ -374,7 +374,7 @@ func TestCurlThroughGateway(t *testing.T) {
 }
 
 // TestHTTP2UpstreamStreamLimit: net/http's HTTP/2 server allows 250
-// concurrent streams per connection. 400 concurrent slow requests through
+// concurrent streams per connection. 300 concurrent slow requests through
 // the gateway all succeed: streams beyond the server's limit (or refused
 // with REFUSED_STREAM before its SETTINGS arrived) go on another upstream
 // connection. The requests last long enough that none ends while the
@@ -383,14 +383,22 @@ func TestCurlThroughGateway(t *testing.T) {
 // gateway cannot tell from a real error (README, known limits).
 func TestHTTP2UpstreamStreamLimit(t *testing.T) {
 	be := httpBackend(t, "h2", true)
-	g := httpGateway(t, "http2", be.Addr())
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes: [{cluster: web}]
+clusters:
+  - {name: web, protocol: http2, endpoints: [%s], request_timeout: 30s}
+`, be.Addr()))
 	c := newHTTPClient(t, true)
 	var wg sync.WaitGroup
-	for range 400 {
+	for range 300 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := c.Get("http://" + g.addr + "/slow?delay=3s")
+			resp, err := c.Get("http://" + g.addr + "/slow?delay=8s")
 			if !assert.NoError(t, err) {
 				return
 			}

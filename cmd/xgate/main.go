@@ -21,6 +21,8 @@ import (
 	_ "github.com/xgate/xgate/codecs/all"
 	"github.com/xgate/xgate/proxy"
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/route"
+	_ "github.com/xgate/xgate/proxy/route/zoneaffinity" // route plugin: zone affinity
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -80,7 +82,7 @@ func loadConfig(fs *flag.FlagSet, path string, stderr io.Writer) (*config.Config
 		fmt.Fprintf(stderr, "xgate %s: -c FILE is required\n", fs.Name())
 		return nil, false
 	}
-	cfg, err := config.Load(path, xprotocol.Default.Names())
+	cfg, err := config.LoadWith(path, registered())
 	if err != nil {
 		var errs config.Errors
 		if errors.As(err, &errs) {
@@ -131,7 +133,7 @@ func cmdRun(args []string, stderr io.Writer) int {
 		return 1
 	}
 	loader := func() (*config.Config, error) {
-		c, err := config.Load(*path, xprotocol.Default.Names())
+		c, err := config.LoadWith(*path, registered())
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", *path, err)
 		}
@@ -170,6 +172,16 @@ func cmdRun(args []string, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// registered names what the binary links in for config validation: the
+// protocols, route plugins and stream filters.
+func registered() config.Registered {
+	return config.Registered{
+		Protocols:        xprotocol.Default.Names(),
+		RoutePlugins:     route.Default.Names(),
+		CheckRoutePlugin: route.Default.CheckConfig,
+	}
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

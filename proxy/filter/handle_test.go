@@ -300,3 +300,29 @@ func TestResultAndPhaseNames(t *testing.T) {
 	assert.Equal(t, "routed", PhaseRouted.String())
 	assert.Equal(t, "unknown", Phase(0).String())
 }
+
+func TestResponseStopWithoutReply(t *testing.T) {
+	var trace []string
+	fs := recs(&trace, "a")
+	fs[0].onResponse = Stop
+	e := newEngine(chainOf(fs...))
+	require.Equal(t, Continue, e.request(req()))
+	assert.Equal(t, Stop, e.respond(&fakeFrame{kind: xprotocol.KindResponse}))
+	require.Len(t, e.replies, 1)
+	assert.Equal(t, reply{xprotocol.StatusServerError, "request stopped by filter a", PhaseResponse}, e.replies[0])
+	assert.Nil(t, e.written)
+}
+
+func TestResumeEndingInStopDoesNotProceed(t *testing.T) {
+	var trace []string
+	fs := recs(&trace, "a", "b")
+	fs[0].onRequest, fs[0].delay = StopAndWait, time.Millisecond
+	fs[1].onRequest, fs[1].replyIn = Stop, PhaseRequest
+	e := newEngine(chainOf(fs...))
+	assert.Equal(t, StopAndWait, e.request(req()))
+	e.advance(time.Millisecond)
+	assert.Empty(t, e.proceeds)
+	require.Len(t, e.replies, 1)
+	assert.Equal(t, "no thanks from b", e.replies[0].msg)
+	assert.Equal(t, 1, e.ended)
+}

@@ -21,14 +21,18 @@ const batchBytes = 64 << 10
 // writes whole records in batches, so lines from different writers of one
 // O_APPEND file never interleave mid-line.
 type logWriter struct {
-	ch      chan *[]byte
-	done    chan struct{}
-	exited  chan struct{}
-	closed  atomic.Bool
-	once    sync.Once
-	w       io.Writer
-	closer  io.Closer // nil for stderr/stdout
-	pool    sync.Pool
+	ch     chan *[]byte
+	done   chan struct{}
+	exited chan struct{}
+	closed atomic.Bool
+	once   sync.Once
+	w      io.Writer
+	closer io.Closer // nil for stderr/stdout
+	// free recycles record buffers between the loops and the writer: a
+	// bounded list (a queue's worth plus freeSlack), so buffers survive
+	// GCs and idle memory stays bounded. A buffer is allocated only when
+	// the records in flight reach a new peak.
+	free    chan *[]byte
 	log     *slog.Logger
 	dropped atomic.Uint64
 
@@ -40,23 +44,36 @@ type logWriter struct {
 func newLogWriter(w io.Writer, closer io.Closer, queue int, env Env) *logWriter {
 	lw := &logWriter{
 		ch: make(chan *[]byte, queue), done: make(chan struct{}), exited: make(chan struct{}),
-		w: w, closer: closer, log: env.logger(),
+		free: make(chan *[]byte, queue+freeSlack),
+		w:    w, closer: closer, log: env.logger(),
 		droppedC: env.Counter("dropped"), errorsC: env.Counter("write_errors"), writtenC: env.Counter("written"),
-	}
-	lw.pool.New = func() any {
-		b := make([]byte, 0, 512)
-		return &b
 	}
 	go lw.run()
 	return lw
 }
 
-func (lw *logWriter) get() *[]byte { return lw.pool.Get().(*[]byte) }
+// freeSlack is how many buffers beyond the queue the free list keeps:
+// those in the writer's hands and in OnLog calls in progress.
+const freeSlack = 256
+
+func (lw *logWriter) get() *[]byte {
+	select {
+	case b := <-lw.free:
+		return b
+	default:
+		b := make([]byte, 0, 512)
+		return &b
+	}
+}
 
 func (lw *logWriter) put(b *[]byte) {
-	if cap(*b) <= maxPooledRecord {
-		*b = (*b)[:0]
-		lw.pool.Put(b)
+	if cap(*b) > maxPooledRecord {
+		return
+	}
+	*b = (*b)[:0]
+	select {
+	case lw.free <- b:
+	default: // the list is full: let the collector have it
 	}
 }
 
