@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/filter"
 	"github.com/xgate/xgate/proxy/lb"
 	"github.com/xgate/xgate/proxy/route"
 	"github.com/xgate/xgate/transport"
@@ -183,80 +184,120 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		// sent this before the previous request was answered.
 		ds.presumeOneway(ds.current)
 	}
-	rtg := ds.l.routing.Load()
-	var rt *route.Route
 	if f.Heartbeat() {
-		if ds.l.cfg.Heartbeat == config.HeartbeatForward {
-			rt = rtg.table.Match(f) // a heartbeat has no keys: only a catch-all takes it
-		}
-		if rt == nil || rt.Action == route.ActionDirect {
-			if r := ds.proto.HeartbeatReply(f); r != nil {
-				ds.write(r)
-				r.Release()
-			}
-			f.Release()
-			return
-		}
-	} else if rt = rtg.table.Match(f); rt == nil {
-		ds.reject(f, xprotocol.StatusNoRoute, noRouteMessage(f))
+		ds.heartbeat(f, variant)
 		return
 	}
+	if f.Kind() == xprotocol.KindRequest && ds.inflight >= ds.l.cfg.MaxRequestsPerConnection {
+		ds.reject(f, xprotocol.StatusOverload, "too many requests in flight on this connection")
+		return
+	}
+	if ds.l.filters.Len() == 0 {
+		rt := ds.l.routing.Load().table.Match(f)
+		if rt == nil {
+			ds.reject(f, xprotocol.StatusNoRoute, noRouteMessage(f))
+			return
+		}
+		ds.routeTo(f, rt, variant, nil)
+		return
+	}
+	// With stream filters, the request is tracked from its head on: the
+	// chain may answer it, pause it (its body frames are held meanwhile)
+	// or let it be routed and forwarded.
+	p := ds.ls.newPending()
+	ds.admit(p, f)
+	p.variant = variant
+	p.filtered = true
+	p.fh.Begin(ds.l.filters, p, f)
+	if p.fh.Run(filter.PhaseRequest) == filter.Continue {
+		p.Proceed(filter.PhaseRequest)
+	}
+}
+
+// heartbeat answers a client heartbeat, or forwards it to the catch-all
+// route's cluster when the listener says so.
+func (ds *downstream) heartbeat(f xprotocol.Frame, variant uint8) {
+	if ds.l.cfg.Heartbeat == config.HeartbeatForward {
+		// A heartbeat has no keys: only a catch-all takes it.
+		if rt := ds.l.routing.Load().table.Match(f); rt != nil && rt.Action != route.ActionDirect {
+			ds.routeTo(f, rt, variant, nil)
+			return
+		}
+	}
+	if r := ds.proto.HeartbeatReply(f); r != nil {
+		ds.write(r)
+		r.Release()
+	}
+	f.Release()
+}
+
+// admit registers p as the connection's newest request in flight.
+func (ds *downstream) admit(p *pending, f xprotocol.Frame) {
+	p.ds, p.req, p.origID = ds, f, f.StreamID()
+	p.reqOpen = !f.EndStream()
+	ds.reqSeq++
+	p.seq = ds.reqSeq
+	ds.current = p
+	ds.inflight++
+	if p.reqOpen || ds.resetter != nil {
+		ds.track(p)
+	}
+}
+
+// routeTo carries out route rt for f: a direct response, or the cluster
+// chosen, its circuit breaker, header changes, mirroring, and forwarding.
+// p is the request's record when stream filters made it already, else nil.
+func (ds *downstream) routeTo(f xprotocol.Frame, rt *route.Route, variant uint8, p *pending) {
 	if rt.Action == route.ActionDirect {
+		if p != nil {
+			p.Reply(rt.Direct.Status, rt.Direct.Body)
+			return
+		}
 		ds.reject(f, rt.Direct.Status, rt.Direct.Body)
 		return
 	}
+	rtg := ds.l.routing.Load()
 	cl := rt.PickCluster(ds.ls.rand.Uint64()).(*cluster)
 	up := ds.proto // routes only pick clusters that speak it or translate it (see route.Compile)
 	if cl.proto != nil && cl.proto != up {
 		up, variant = cl.proto, 0
 	}
 	oneway := f.Kind() == xprotocol.KindOneway
-	if !oneway && ds.inflight >= ds.l.cfg.MaxRequestsPerConnection {
-		ds.reject(f, xprotocol.StatusOverload, "too many requests in flight on this connection")
-		return
-	}
 	if !oneway && !cl.breakers.Requests.TryAcquire() {
 		cl.overflow.Inc()
-		ds.reject(f, xprotocol.StatusOverload, "circuit breaker open: too many requests to cluster "+cl.name)
+		msg := "circuit breaker open: too many requests to cluster " + cl.name
+		if p != nil {
+			p.Reply(xprotocol.StatusOverload, msg)
+			return
+		}
+		ds.reject(f, xprotocol.StatusOverload, msg)
 		return
 	}
-	rtg.requests[cl].Inc()
+	if c := rtg.requests[cl]; c != nil {
+		c.Inc()
+	}
 	rt.ApplyRequest(f)
 	if m := rt.Mirror; m != nil && f.EndStream() && m.Sample(ds.ls.rand.Uint64()) && m.Accepts(f.Protocol()) {
 		ds.mirror(m.Cluster.(*cluster), f, up, variant)
 	}
 	if oneway {
-		h, hi := ds.pickHost(f, cl, rt)
-		if h == nil {
-			f.Release()
-			return
+		if p != nil {
+			p.endFilters() // logged now: the frame goes with the send
+			p.req = nil    // nothing will answer it
+			ds.done(p)
+			ds.ls.freePending(p)
 		}
-		hp := ds.ls.pool(cl, hi, h, up, variant)
-		var err error
-		if hp.mode == xprotocol.PoolPingPong {
-			err = hp.sendOneway(f)
-		} else {
-			err = hp.multiplexed().send(f)
-		}
-		if err != nil {
-			ds.l.log.Warn("forward oneway", "err", err)
-		}
-		f.Release()
+		ds.forwardOneway(f, cl, rt, up, variant)
 		return
 	}
-	p := ds.ls.newPending()
-	p.ds, p.req, p.origID, p.rt, p.cl = ds, f, f.StreamID(), rt, cl
-	p.upProto, p.variant = up, variant
-	p.holdsRequest = true
-	p.reqOpen = !f.EndStream()
-	ds.reqSeq++
-	p.seq = ds.reqSeq
-	ds.current = p
-	ds.inflight++
-	cl.budget.StartRequest()
-	if p.reqOpen || ds.resetter != nil {
-		ds.track(p)
+	if p == nil {
+		p = ds.ls.newPending()
+		ds.admit(p, f)
 	}
+	p.rt, p.cl, p.upProto, p.variant = rt, cl, up, variant
+	p.holdsRequest = true
+	cl.budget.StartRequest()
+	p.budgeted = true
 	// Armed before sending: a send that fails at once answers (and frees) p.
 	timeout := cl.requestTimeout
 	if rt.Timeout > 0 {
@@ -267,8 +308,38 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 	}
 	p.deadline = ds.conn.Loop().Now().Add(timeout)
 	ds.conn.Loop().AfterFunc(&p.timer, p.tryTimeout())
+	if p.filtered {
+		switch p.fh.Run(filter.PhaseRouted) {
+		case filter.Stop, filter.StopAndWait:
+			return // answered, or Proceed(PhaseRouted) forwards later
+		}
+	}
+	p.forward()
+}
+
+// forward sends p's request on its first try.
+func (p *pending) forward() {
 	if ok, st, msg := p.send(); !ok {
 		p.fail(st, msg)
+	}
+}
+
+// forwardOneway sends a request nobody waits an answer for.
+func (ds *downstream) forwardOneway(f xprotocol.Frame, cl *cluster, rt *route.Route, up xprotocol.Protocol, variant uint8) {
+	defer f.Release()
+	h, hi := ds.pickHost(f, cl, rt)
+	if h == nil {
+		return
+	}
+	hp := ds.ls.pool(cl, hi, h, up, variant)
+	var err error
+	if hp.mode == xprotocol.PoolPingPong {
+		err = hp.sendOneway(f)
+	} else {
+		err = hp.multiplexed().send(f)
+	}
+	if err != nil {
+		ds.l.log.Warn("forward oneway", "err", err)
 	}
 }
 
@@ -309,6 +380,10 @@ func (p *pending) send() (bool, xprotocol.Status, string) {
 	hp := ds.ls.pool(cl, hi, h, p.upProto, p.variant)
 	p.hp, p.host = hp, h
 	h.active.Add(1)
+	if p.filtered {
+		in := p.fh.Info()
+		in.UpstreamHost, in.BytesReceived = h.addr, int64(f.Size())
+	}
 	if hp.mode == xprotocol.PoolPingPong {
 		if !hp.submit(p) {
 			return false, xprotocol.StatusOverload, "too many requests waiting for an upstream connection"
@@ -342,6 +417,7 @@ func (p *pending) send() (bool, xprotocol.Status, string) {
 		return false, xprotocol.StatusServerError, "gateway could not encode the request"
 	}
 	u.inflight[p.upID] = p
+	p.sendHeld()
 	if p.reqOpen {
 		ds.checkPressure(u)
 	}
@@ -359,7 +435,7 @@ func (ds *downstream) presumeOneway(p *pending) {
 	if u := p.up; u != nil && p.hp.mode == xprotocol.PoolPingPong {
 		u.current = nil
 		p.ls.loop.Stop(&p.timer)
-		p.req.Release()
+		p.releaseReq()
 		p.ls.freePending(p)
 		u.hp.release(u)
 		return
@@ -385,15 +461,19 @@ func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Stat
 		if resp != nil {
 			resp.Release()
 		}
-		req.Release()
+		p.releaseReq()
 		return
+	}
+	if p.filtered && resp == nil {
+		in := p.fh.Info()
+		in.Status, in.Details = st, msg
 	}
 	if resp == nil && p.respOpen {
 		// The response head is with the client already: the stream can
 		// only be aborted.
 		ds.l.replies.inc(st)
 		ds.abort(p, st, msg)
-		req.Release()
+		p.releaseReq()
 		ds.done(p)
 		return
 	}
@@ -409,7 +489,7 @@ func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Stat
 		// A later request was answered while this one never was: it was a
 		// oneway call sent as a request, and nobody waits for a reply.
 		ds.l.implicitOneway.Inc()
-		req.Release()
+		p.releaseReq()
 		ds.afterFinish()
 		return
 	}
@@ -423,7 +503,7 @@ func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Stat
 		}
 		resp.Release()
 	}
-	req.Release()
+	p.releaseReq()
 	ds.afterFinish()
 }
 

@@ -198,6 +198,9 @@ func (g *Gateway) stop(ctx context.Context) error {
 			}
 			l.server = nil
 		}
+		if err := l.filters.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("listener %s filters: %w", l.cfg.Name, err))
+		}
 	}
 	if g.admin != nil {
 		if err := g.admin.Shutdown(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xgate/xgate/detect"
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/filter"
 	"github.com/xgate/xgate/transport"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -21,6 +22,7 @@ type listener struct {
 	m        *metrics
 	detector *detect.Detector
 	routing  atomic.Pointer[routing] // swapped by a reload
+	filters  *filter.Chain           // nil without stream filters
 	server   *transport.Server
 	draining atomic.Bool
 
@@ -86,6 +88,11 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 		return nil, err
 	}
 	l.routing.Store(rtg)
+	if len(cfg.Filters) > 0 {
+		if l.filters, err = filter.NewChain(cfg.Filters, filter.Env{Listener: cfg.Name, Metrics: filterMetrics{m.filterEvents}, Log: l.log}); err != nil {
+			return nil, fmt.Errorf("listener %s: %w", cfg.Name, err)
+		}
+	}
 	for _, p := range protos {
 		l.detectMatched[p.Name()] = m.detect.WithLabelValues(cfg.Name, "matched", p.Name())
 	}

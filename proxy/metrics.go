@@ -33,6 +33,7 @@ type metrics struct {
 	healthTransitions *prometheus.CounterVec // cluster, state
 	heartbeatsSent    *prometheus.CounterVec // cluster
 	retries           *prometheus.CounterVec // cluster
+	filterEvents      *prometheus.CounterVec // listener, filter, event
 	mirrors           *prometheus.CounterVec // cluster, result
 	clientResets      *prometheus.CounterVec // listener
 	slowClients       *prometheus.CounterVec // listener
@@ -64,6 +65,7 @@ func newMetrics() *metrics {
 	m.upstreamResets = counter("upstream_stream_resets_total", "Streams reset by the upstream before they completed.", "cluster")
 	m.breakerOverflow = counter("circuit_breaker_overflow_total", "Requests refused because a cluster circuit breaker was open.", "cluster")
 	m.heartbeatFailures = counter("upstream_heartbeat_failures_total", "Upstream connections closed after unanswered heartbeats.", "cluster")
+	m.filterEvents = counter("filter_events_total", "Stream filter events (rate limited, unauthorized, fault delay/abort, access log drops, ...).", "listener", "filter", "event")
 	m.retries = counter("upstream_retries_total", "Requests tried again by a route's retry policy.", "cluster")
 	m.mirrors = counter("mirrored_requests_total", "Copies of requests sent to a mirror cluster (sent) or not (skipped).", "cluster", "result")
 	m.heartbeatsSent = counter("upstream_heartbeats_total", "Heartbeats sent on idle upstream connections.", "cluster")

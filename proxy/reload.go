@@ -175,6 +175,7 @@ func (g *Gateway) retireListener(l *listener, next []*listener) {
 		if err := l.server.Stop(ctx); err != nil {
 			g.log.Warn("stopping a retired listener", "listener", l.cfg.Name, "err", err)
 		}
+		_ = l.filters.Close()
 		if successor != nil {
 			g.reloadMu.Lock()
 			defer g.reloadMu.Unlock()

@@ -113,7 +113,7 @@ func (ds *downstream) clientReset(f xprotocol.Frame) {
 func (ds *downstream) cancel(p *pending) {
 	p.ls.loop.Stop(&p.timer)
 	p.abandon()
-	p.req.Release()
+	p.releaseReq()
 	ds.done(p)
 	p.ls.freePending(p)
 }

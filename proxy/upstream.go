@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/xgate/xgate/proxy/filter"
 	"github.com/xgate/xgate/proxy/heartbeat"
 	"github.com/xgate/xgate/proxy/lb"
 	"github.com/xgate/xgate/proxy/retry"
@@ -104,6 +105,15 @@ type pending struct {
 	tries     int
 	retryT    transport.Timer
 	retryHeld bool
+	budgeted  bool // counted in the cluster's retry budget
+	// Stream filters (filters.go): the request's passage through the
+	// listener's chain, its one filter timer, and a response head held
+	// while a response filter is paused.
+	fh       *filter.Handle
+	filtered bool
+	filterT  transport.Timer
+	filterFn func()
+	heldResp xprotocol.Frame
 	// held: request body frames that arrived before a ping-pong connection
 	// was free.
 	held  []xprotocol.Frame
@@ -117,9 +127,10 @@ func (ls *loopState) newPending() *pending {
 		ls.free = ls.free[:n-1]
 		return p
 	}
-	p := &pending{ls: ls}
+	p := &pending{ls: ls, fh: new(filter.Handle)}
 	p.timer.Fire = p.expire
 	p.retryT.Fire = p.retry
+	p.filterT.Fire = p.fireFilter
 	return p
 }
 
@@ -128,6 +139,10 @@ func (ls *loopState) freePending(p *pending) {
 		f.Release()
 	}
 	ls.loop.Stop(&p.retryT)
+	ls.loop.Stop(&p.filterT)
+	if p.heldResp != nil {
+		p.heldResp.Release()
+	}
 	if p.hp != nil {
 		p.hp.leaveQueue(p)
 	}
@@ -142,9 +157,12 @@ func (ls *loopState) freePending(p *pending) {
 			cl.breakers.Retries.Release()
 			cl.budget.EndRetry()
 		}
-		cl.budget.EndRequest()
+		if p.budgeted {
+			cl.budget.EndRequest()
+		}
 	}
-	*p = pending{ls: ls, timer: transport.Timer{Fire: p.timer.Fire}, retryT: transport.Timer{Fire: p.retryT.Fire}}
+	*p = pending{ls: ls, fh: p.fh, timer: transport.Timer{Fire: p.timer.Fire}, retryT: transport.Timer{Fire: p.retryT.Fire},
+		filterT: transport.Timer{Fire: p.filterT.Fire}}
 	ls.free = append(ls.free, p)
 }
 
@@ -287,7 +305,7 @@ func (p *pending) resend() bool {
 // its end.
 func (p *pending) streamEnded() {
 	p.ls.loop.Stop(&p.timer)
-	p.req.Release()
+	p.releaseReq()
 	p.ds.done(p)
 	p.ls.freePending(p)
 }
@@ -302,6 +320,23 @@ func (p *pending) complete(resp xprotocol.Frame) {
 	p.ls.loop.Stop(&p.timer)
 	if p.rt != nil {
 		p.rt.ApplyResponse(resp)
+	}
+	if p.filtered {
+		switch p.fh.RunResponse(resp) {
+		case filter.Stop:
+			return // Reply replaced it and finished the request
+		case filter.StopAndWait:
+			p.heldResp = resp // Proceed(PhaseResponse) delivers it
+			return
+		}
+	}
+	p.deliver(resp)
+}
+
+// deliver relays a complete response to the client.
+func (p *pending) deliver(resp xprotocol.Frame) {
+	if p.filtered {
+		p.fh.Info().BytesSent = int64(resp.Size())
 	}
 	resp.SetStreamID(p.origID)
 	p.ds.finish(p, resp, resp.Status(), "")
@@ -640,7 +675,7 @@ func (u *upstream) start(p *pending) {
 		// downstream.presumeOneway).
 		u.current = nil
 		p.ls.loop.Stop(&p.timer)
-		p.req.Release()
+		p.releaseReq()
 		p.ls.freePending(p)
 		u.hp.release(u)
 	}
