@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 
 	"github.com/xgate/xgate/proxy/breaker"
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/dns"
 	"github.com/xgate/xgate/proxy/healthcheck"
 	"github.com/xgate/xgate/proxy/heartbeat"
 	"github.com/xgate/xgate/proxy/lb"
@@ -61,6 +64,100 @@ func (h *host) Healthy(now int64) bool { return h.healthy(now) }
 // ActiveRequests implements lb.Host.
 func (h *host) ActiveRequests() int64 { return h.active.Load() }
 
+// hostSet is a cluster's hosts at one time, with the views built from
+// them; a DNS refresh publishes a new one (hosts still in it are kept, with
+// their health).
+type hostSet struct {
+	hosts       []*host
+	pluginHosts []route.Host
+	table       *lb.Table
+}
+
+func (c *cluster) newHost(addr string, weight uint32, md map[string]string) *host {
+	return &host{addr: addr, weight: weight, metadata: md, od: c.outlier.Add(), hc: healthcheck.NewTarget(addr)}
+}
+
+// publish makes hosts the cluster's host set.
+func (c *cluster) publish(hosts []*host) error {
+	set := &hostSet{hosts: hosts}
+	lbHosts := make([]lb.Host, len(hosts))
+	for i, h := range hosts {
+		set.pluginHosts = append(set.pluginHosts, pluginHost{h, i})
+		lbHosts[i] = h
+	}
+	var prev *lb.Table
+	if old := c.set.Load(); old != nil {
+		prev = old.table
+	}
+	t, err := lb.Build(lbHosts, c.lbConfig, prev)
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", c.name, err)
+	}
+	set.table = t
+	c.set.Store(set)
+	if c.checker != nil {
+		c.checker.SetTargets(healthTargets(hosts))
+	}
+	return nil
+}
+
+func healthTargets(hosts []*host) []*healthcheck.Target {
+	out := make([]*healthcheck.Target, len(hosts))
+	for i, h := range hosts {
+		out[i] = h.hc
+	}
+	return out
+}
+
+// startDNS resolves a strict_dns cluster's endpoints once now, then every
+// dns_refresh_rate, publishing each changed address set. Hosts that stay
+// keep their state; new ones get weight 1 and no metadata.
+func (c *cluster) startDNS(log interface{ Warn(string, ...any) }) error {
+	if c.dnsConfig.Type != config.ClusterStrictDNS {
+		return nil
+	}
+	w, err := dns.New(dns.Config{
+		Endpoints: c.dnsConfig.Endpoints, RefreshRate: c.dnsConfig.DNSRefreshRate,
+		OnChange: func(addrs []string) {
+			c.dnsMu.Lock()
+			defer c.dnsMu.Unlock()
+			old := make(map[string]*host)
+			for _, h := range c.set.Load().hosts {
+				old[h.addr] = h
+			}
+			hosts := make([]*host, 0, len(addrs))
+			for _, a := range addrs {
+				if h, ok := old[a]; ok {
+					hosts = append(hosts, h)
+					delete(old, a)
+				} else {
+					hosts = append(hosts, c.newHost(a, 1, nil))
+				}
+			}
+			for _, h := range old {
+				c.outlier.Remove(h.od)
+			}
+			if err := c.publish(hosts); err != nil {
+				log.Warn("dns: new hosts not used", "cluster", c.name, "err", err)
+			}
+		},
+		OnError: func(host string, err error) {
+			log.Warn("dns: resolution failed, keeping the last addresses", "cluster", c.name, "host", host, "err", err)
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", c.name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), max(c.dnsConfig.DNSRefreshRate, time.Second))
+	defer cancel()
+	if err := w.Refresh(ctx); err != nil {
+		log.Warn("dns: first resolution failed", "cluster", c.name, "err", err)
+	}
+	c.dns = w
+	w.Start()
+	return nil
+}
+
 // pluginHost is a host as route plugins see it (health without a clock),
 // with its index in the cluster.
 type pluginHost struct {
@@ -96,7 +193,6 @@ type cluster struct {
 	idx            int
 	protocol       string             // "" = same as the downstream request
 	proto          xprotocol.Protocol // the protocol named by protocol, or nil
-	hosts          []*host
 	connectTimeout time.Duration
 	requestTimeout time.Duration
 	connsPerHost   int
@@ -119,11 +215,14 @@ type cluster struct {
 	hcHealthy     prometheus.Counter
 	hcUnhealthy   prometheus.Counter
 
-	table       *lb.Table
-	hashHeader  string
-	hashKey     xprotocol.Key
-	pluginHosts []route.Host
-	budget      *retry.Budget
+	set        atomic.Pointer[hostSet]
+	lbConfig   lb.Config
+	dnsConfig  config.Cluster // strict_dns clusters
+	dns        *dns.Watcher
+	dnsMu      sync.Mutex
+	hashHeader string
+	hashKey    xprotocol.Key
+	budget     *retry.Budget
 
 	outlier  *outlier.Detector
 	checker  *healthcheck.Checker // nil without an active health check
@@ -168,20 +267,23 @@ func newCluster(idx int, c config.Cluster, m *metrics) (*cluster, error) {
 		cl.connsPerHost = 1
 	}
 	cl.budget = retry.NewBudget(20, 3)
-	lbHosts := make([]lb.Host, 0, len(c.Endpoints))
-	for i := range c.Endpoints {
-		ep := c.Endpoint(i)
-		h := &host{addr: ep.Address, weight: uint32(max(ep.Weight, 1)), metadata: ep.Metadata, od: cl.outlier.Add(), hc: healthcheck.NewTarget(ep.Address)}
-		cl.hosts = append(cl.hosts, h)
-		cl.pluginHosts = append(cl.pluginHosts, pluginHost{h, i})
-		lbHosts = append(lbHosts, h)
-	}
-	lbc, err := lb.FromCluster(&c)
-	if err == nil {
-		cl.table, err = lb.Build(lbHosts, lbc, nil)
-	}
-	if err != nil {
+	var err error
+	if cl.lbConfig, err = lb.FromCluster(&c); err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
+	if c.Type == config.ClusterStrictDNS {
+		// Hosts come from the resolver (startDNS); none until it answers.
+		cl.set.Store(&hostSet{})
+		cl.dnsConfig = c
+	} else {
+		hosts := make([]*host, len(c.Endpoints))
+		for i := range c.Endpoints {
+			ep := c.Endpoint(i)
+			hosts[i] = cl.newHost(ep.Address, uint32(max(ep.Weight, 1)), ep.Metadata)
+		}
+		if err := cl.publish(hosts); err != nil {
+			return nil, err
+		}
 	}
 	if c.HashKey != nil {
 		cl.hashHeader = c.HashKey.Header
@@ -232,10 +334,7 @@ func (c *cluster) startHealthCheck(hc config.HealthCheck, proto xprotocol.Protoc
 	if hc.Kind == config.HealthCheckHeartbeat {
 		kind = healthcheck.Heartbeat
 	}
-	targets := make([]*healthcheck.Target, len(c.hosts))
-	for i, h := range c.hosts {
-		targets[i] = h.hc
-	}
+	targets := healthTargets(c.set.Load().hosts)
 	ck, err := healthcheck.New(healthcheck.Config{
 		Kind: kind, Interval: hc.Interval, Timeout: hc.Timeout,
 		UnhealthyThreshold: hc.UnhealthyThreshold, HealthyThreshold: hc.HealthyThreshold,
@@ -260,5 +359,8 @@ func (c *cluster) startHealthCheck(hc config.HealthCheck, proto xprotocol.Protoc
 func (c *cluster) stop() {
 	if c.checker != nil {
 		c.checker.Stop()
+	}
+	if c.dns != nil {
+		c.dns.Stop()
 	}
 }

@@ -348,12 +348,13 @@ func (ds *downstream) forwardOneway(f xprotocol.Frame, cl *cluster, rt *route.Ro
 // cluster's load balancer picks. It returns nil when no host is left.
 func (ds *downstream) pickHost(f xprotocol.Frame, cl *cluster, rt *route.Route) (*host, int) {
 	now := ds.conn.Loop().Now().UnixNano()
+	set := cl.set.Load()
 	if rt != nil && rt.Plugins != nil {
-		hosts := rt.Plugins.Run(f, cl.pluginHosts, &ds.ls.sel)
+		hosts := rt.Plugins.Run(f, set.pluginHosts, &ds.ls.sel)
 		if len(hosts) == 0 {
 			return nil, -1
 		}
-		if len(hosts) < len(cl.pluginHosts) {
+		if len(hosts) < len(set.pluginHosts) {
 			ds.ls.rr++
 			h := hosts[int(ds.ls.rr%uint64(len(hosts)))].(pluginHost)
 			return h.host, h.idx
@@ -361,11 +362,11 @@ func (ds *downstream) pickHost(f xprotocol.Frame, cl *cluster, rt *route.Route) 
 	}
 	ctx := lb.Context{Now: now}
 	ctx.Hash, ctx.HasHash = cl.requestHash(f)
-	i := ds.ls.picker(cl).Pick(ctx)
+	i := ds.ls.picker(set.table).Pick(ctx)
 	if i < 0 {
 		return nil, -1
 	}
-	return cl.hosts[i], i
+	return set.hosts[i], i
 }
 
 // send forwards p's request to a host of its cluster: a ping-pong pool

@@ -60,12 +60,13 @@ func newTestMetrics() *metrics { return newMetrics() }
 // load-balancing state, and counts them by address.
 func pickN(t *testing.T, cl *cluster, n int, now int64) map[string]int {
 	t.Helper()
-	pk := cl.table.NewPicker(1)
+	set := cl.set.Load()
+	pk := set.table.NewPicker(1)
 	count := map[string]int{}
 	for range n {
 		i := pk.Pick(lb.Context{Now: now})
 		require.GreaterOrEqual(t, i, 0)
-		count[cl.hosts[i].addr]++
+		count[set.hosts[i].addr]++
 	}
 	return count
 }
@@ -79,26 +80,26 @@ func TestClusterPickSkipsEjectedHosts(t *testing.T) {
 	count := pickN(t, cl, 30, now)
 	assert.Equal(t, map[string]int{"127.0.0.1:1": 10, "127.0.0.1:2": 10, "127.0.0.1:3": 10}, count)
 
-	cl.hosts[1].markFailure(now)
+	cl.set.Load().hosts[1].markFailure(now)
 	count = pickN(t, cl, 30, now)
 	assert.Zero(t, count["127.0.0.1:2"], "ejected host was picked")
 	assert.Equal(t, 30, count["127.0.0.1:1"]+count["127.0.0.1:3"])
 
 	// The ejection lasts a backoff that doubles per consecutive failure.
-	assert.True(t, cl.hosts[1].healthy(now+int64(ejectBase)))
-	cl.hosts[1].markFailure(now)
-	assert.False(t, cl.hosts[1].healthy(now+int64(ejectBase)))
-	assert.True(t, cl.hosts[1].healthy(now+int64(2*ejectBase)))
+	assert.True(t, cl.set.Load().hosts[1].healthy(now+int64(ejectBase)))
+	cl.set.Load().hosts[1].markFailure(now)
+	assert.False(t, cl.set.Load().hosts[1].healthy(now+int64(ejectBase)))
+	assert.True(t, cl.set.Load().hosts[1].healthy(now+int64(2*ejectBase)))
 	for range 40 {
-		cl.hosts[1].markFailure(now)
+		cl.set.Load().hosts[1].markFailure(now)
 	}
-	assert.False(t, cl.hosts[1].healthy(now+int64(ejectMax)-1))
-	assert.True(t, cl.hosts[1].healthy(now+int64(ejectMax)))
-	cl.hosts[1].markSuccess()
-	assert.True(t, cl.hosts[1].healthy(now))
+	assert.False(t, cl.set.Load().hosts[1].healthy(now+int64(ejectMax)-1))
+	assert.True(t, cl.set.Load().hosts[1].healthy(now+int64(ejectMax)))
+	cl.set.Load().hosts[1].markSuccess()
+	assert.True(t, cl.set.Load().hosts[1].healthy(now))
 
 	// Every host ejected: still pick one (the dial reports the failure).
-	for _, h := range cl.hosts {
+	for _, h := range cl.set.Load().hosts {
 		h.markFailure(now)
 	}
 	assert.Len(t, pickN(t, cl, 3, now), 3)

@@ -87,7 +87,11 @@ func (g *Gateway) Start() error {
 		}
 	}
 	for _, cl := range g.clusters {
-		if err := cl.startHealthCheck(cl.hcConfig, cl.proto); err != nil {
+		err := cl.startDNS(g.log)
+		if err == nil {
+			err = cl.startHealthCheck(cl.hcConfig, cl.proto)
+		}
+		if err != nil {
 			_ = g.stop(context.Background())
 			return err
 		}
@@ -131,6 +135,7 @@ func (g *Gateway) startAdmin() error {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("POST /reload", g.handleReload)
+	mux.HandleFunc("POST /route_plugins/{name}/config", g.handlePluginConfig)
 	g.adminLn = ln
 	g.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	g.adminDone = make(chan struct{})

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"time"
 
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/route"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -127,6 +129,9 @@ func (g *Gateway) Reload(cfg *config.Config) error {
 		}
 	}
 	for _, cl := range clusters {
+		if err := cl.startDNS(g.log); err != nil {
+			g.log.Warn("dns not started", "cluster", cl.name, "err", err)
+		}
 		if err := cl.startHealthCheck(cl.hcConfig, cl.proto); err != nil {
 			g.log.Warn("health check not started", "cluster", cl.name, "err", err)
 		}
@@ -235,4 +240,21 @@ func (g *Gateway) handleReload(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("reloaded\n"))
+}
+
+// handlePluginConfig serves POST /route_plugins/{name}/config: the body
+// (JSON) is pushed to the route plugin's configurator, which validates it
+// in full and swaps it in atomically; requests in flight see either the
+// old or the new configuration.
+func (g *Gateway) handlePluginConfig(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		err = route.Default.Configure(r.PathValue("name"), body)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	g.log.Info("route plugin configured", "plugin", r.PathValue("name"))
+	_, _ = w.Write([]byte("configured\n"))
 }

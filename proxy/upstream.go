@@ -23,27 +23,35 @@ type loopState struct {
 	loop    *transport.Loop
 	pools   map[poolKey]*hostPool
 	free    []*pending
-	pickers map[*cluster]*lb.Picker
+	pickers map[*lb.Table]*lb.Picker
 	rand    *rand.Rand      // weighted clusters, mirror sampling
 	rr      uint64          // round robin among hosts route plugins leave
 	sel     route.Selection // route plugin scratch
 }
 
-// picker returns the loop's load-balancing state for cl.
-func (ls *loopState) picker(cl *cluster) *lb.Picker {
-	pk, ok := ls.pickers[cl]
+// picker returns the loop's load-balancing state for a cluster's table.
+// A table replaced by a DNS refresh or a reload leaves its picker behind;
+// the map is cleared when it grows past a bound.
+func (ls *loopState) picker(t *lb.Table) *lb.Picker {
+	pk, ok := ls.pickers[t]
 	if !ok {
-		pk = cl.table.NewPicker(ls.rand.Uint64())
-		ls.pickers[cl] = pk
+		if len(ls.pickers) >= maxPickers {
+			clear(ls.pickers)
+		}
+		pk = t.NewPicker(ls.rand.Uint64())
+		ls.pickers[t] = pk
 	}
 	return pk
 }
+
+// maxPickers bounds the per-loop picker cache.
+const maxPickers = 1024
 
 // poolKey names one pool: connections to one host of one cluster speaking
 // one protocol variant.
 type poolKey struct {
 	cluster *cluster
-	host    int
+	host    *host
 	proto   xprotocol.Protocol
 	variant uint8
 }
@@ -52,14 +60,14 @@ func loopStateOf(l *listener, loop *transport.Loop) *loopState {
 	if ls, ok := loop.Value.(*loopState); ok {
 		return ls
 	}
-	ls := &loopState{l: l, loop: loop, pools: make(map[poolKey]*hostPool), pickers: make(map[*cluster]*lb.Picker),
+	ls := &loopState{l: l, loop: loop, pools: make(map[poolKey]*hostPool), pickers: make(map[*lb.Table]*lb.Picker),
 		rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 	loop.Value = ls
 	return ls
 }
 
 func (ls *loopState) pool(cl *cluster, hostIdx int, h *host, p xprotocol.Protocol, variant uint8) *hostPool {
-	k := poolKey{cluster: cl, host: hostIdx, proto: p, variant: variant}
+	k := poolKey{cluster: cl, host: h, proto: p, variant: variant}
 	hp, ok := ls.pools[k]
 	if !ok {
 		hp = &hostPool{ls: ls, cl: cl, h: h, proto: p, variant: variant, mode: xprotocol.PoolModeOf(p, variant)}
@@ -363,6 +371,10 @@ type hostPool struct {
 
 func (hp *hostPool) dial() *upstream {
 	u := &upstream{hp: hp}
+	// The cluster's max_connections breaker: a pool's first connection is
+	// always opened (requests would fail otherwise); growth beyond it is
+	// refused while the breaker is open (see canGrow).
+	u.counted = hp.cl.breakers.Connections.TryAcquire()
 	if hp.mode != xprotocol.PoolPingPong {
 		u.inflight = make(map[uint64]*pending)
 	}
@@ -408,10 +420,20 @@ func (hp *hostPool) another(full *upstream, tries int) *upstream {
 			return u
 		}
 	}
-	if len(hp.conns) < max(hp.cl.connsPerHost, hp.cl.maxConnsPerHost) {
+	if len(hp.conns) < max(hp.cl.connsPerHost, hp.cl.maxConnsPerHost) && hp.canGrow() {
 		return hp.dial()
 	}
 	return nil
+}
+
+// canGrow reports whether the pool may open another connection: always
+// when it has none, else while the cluster's connection breaker is closed.
+func (hp *hostPool) canGrow() bool {
+	if len(hp.conns) == 0 || !hp.cl.breakers.Connections.Open() {
+		return true
+	}
+	hp.cl.overflow.Inc()
+	return false
 }
 
 // submit hands a two-way request to a ping-pong connection, or queues it.
@@ -422,7 +444,7 @@ func (hp *hostPool) submit(p *pending) bool {
 		u.start(p)
 		return true
 	}
-	if len(hp.conns) < hp.cl.maxConnsPerHost {
+	if len(hp.conns) < hp.cl.maxConnsPerHost && hp.canGrow() {
 		hp.dial().start(p)
 		return true
 	}
@@ -537,7 +559,9 @@ type upstream struct {
 	goingAway bool
 	// full: the last stream it was given was refused for its stream limit;
 	// cleared when one of its streams ends.
-	full    bool
+	full bool
+	// counted: holds a unit of the cluster's connection breaker.
+	counted bool
 	flusher xprotocol.Flusher
 	closing xprotocol.Closing
 	eoi     xprotocol.EndOfInput
@@ -920,6 +944,10 @@ func (u *upstream) take(id uint64) *pending {
 func (u *upstream) OnClose(_ *transport.Conn, err error) {
 	hp := u.hp
 	hp.remove(u)
+	if u.counted {
+		u.counted = false
+		hp.cl.breakers.Connections.Release()
+	}
 	local := err == nil || errors.Is(err, transport.ErrClosed) || errors.Is(err, transport.ErrStopping)
 	if !local {
 		if !u.opened {

@@ -134,3 +134,48 @@ func TestReloadUnderLoad(t *testing.T) {
 	assert.Equal(t, 1.0, g.metric(`xgate_config_reloads_total{result="ok"}`))
 	assert.Equal(t, 1.0, g.metric(`xgate_config_reloads_total{result="refused"}`))
 }
+
+// TestRoutePluginPushedConfig: the zone_affinity route plugin sends
+// requests to hosts of the local zone, and a configuration pushed on the
+// admin API (POST /route_plugins/zone_affinity/config) moves them to
+// another zone at once, without a reload.
+func TestRoutePluginPushedConfig(t *testing.T) {
+	a := echoServer(t, boltpeer.ServerOptions{Name: "in-a"})
+	b := echoServer(t, boltpeer.ServerOptions{Name: "in-b"})
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes:
+      - cluster: zoned
+        plugins: [{name: zone_affinity, config: {local_zone: a}}]
+clusters:
+  - name: zoned
+    protocol: bolt
+    endpoints:
+      - {address: "%s", metadata: {zone: a}}
+      - {address: "%s", metadata: {zone: b}}
+`, a.Addr(), b.Addr()))
+	c := dialBolt(t, g.addr)
+	servedBy := func() map[string]int {
+		out := map[string]int{}
+		for range 10 {
+			r, err := c.Call(ctxTimeout(t, 10*time.Second), "svc", "m", []byte("x"))
+			require.NoError(t, err)
+			out[r.Headers["server"]]++
+		}
+		return out
+	}
+	assert.Equal(t, map[string]int{"in-a": 10}, servedBy(), "the local zone a")
+	resp, err := http.Post("http://"+g.admin+"/route_plugins/zone_affinity/config", "application/json", strings.NewReader(`{"local_zone": "b"}`))
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, map[string]int{"in-b": 10}, servedBy(), "the pushed zone b")
+	resp, err = http.Post("http://"+g.admin+"/route_plugins/zone_affinity/config", "application/json", strings.NewReader(`{"local_zone": 7}`))
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, 400, resp.StatusCode, "an invalid configuration is refused")
+	assert.Equal(t, map[string]int{"in-b": 10}, servedBy(), "and the live one stays")
+}

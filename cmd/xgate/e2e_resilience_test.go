@@ -212,3 +212,30 @@ clusters:
 	}
 	assert.Zero(t, g.metric(`xgate_upstream_connect_failures_total{cluster="bolt"}`), "no request was sent to the dead host")
 }
+
+// TestStrictDNSCluster: a strict_dns cluster resolves its endpoint names
+// (here "localhost", answered from /etc/hosts: no network lookup) and
+// serves from the addresses found.
+func TestStrictDNSCluster(t *testing.T) {
+	be := echoServer(t, boltpeer.ServerOptions{Name: "dns"})
+	_, port, err := net.SplitHostPort(be.Addr())
+	require.NoError(t, err)
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes:
+      - cluster: named
+        retry_policy: {num_retries: 2, retry_on: [connect_failure]}
+clusters:
+  - {name: named, protocol: bolt, type: strict_dns, dns_refresh_rate: 200ms, endpoints: ["localhost:%s"]}
+`, port))
+	c := dialBolt(t, g.addr)
+	for range 10 {
+		r, err := c.Call(ctxTimeout(t, 10*time.Second), "svc", "m", []byte("x"))
+		require.NoError(t, err)
+		assert.Equal(t, bolt.StatusSuccess, r.Status)
+	}
+	assert.Positive(t, be.Requests())
+}
