@@ -362,11 +362,40 @@ func (ds *downstream) pickHost(f xprotocol.Frame, cl *cluster, rt *route.Route) 
 	}
 	ctx := lb.Context{Now: now}
 	ctx.Hash, ctx.HasHash = cl.requestHash(f)
+	if keys := cl.lbConfig.SubsetKeys; len(keys) > 0 {
+		ctx.Subset = ds.subsetValues(f, keys, rt != nil && rt.Plugins != nil)
+	}
 	i := ds.ls.picker(set.table).Pick(ctx)
 	if i < 0 {
 		return nil, -1
 	}
 	return set.hosts[i], i
+}
+
+// subsetValues returns the metadata values a request asks for, one per
+// subset key: what a route plugin recorded under the key, else the request
+// header of the same name. nil (the whole cluster) when it names none.
+func (ds *downstream) subsetValues(f xprotocol.Frame, keys []string, plugins bool) []string {
+	vals := ds.ls.subset[:0]
+	named := false
+	for _, k := range keys {
+		v, ok := "", false
+		if plugins {
+			v, ok = ds.ls.sel.Metadata.Get(k)
+		}
+		if !ok {
+			if b, has := f.Header().Get(k); has {
+				v, ok = string(b), true
+			}
+		}
+		named = named || ok
+		vals = append(vals, v)
+	}
+	ds.ls.subset = vals
+	if !named {
+		return nil
+	}
+	return vals
 }
 
 // send forwards p's request to a host of its cluster: a ping-pong pool

@@ -27,6 +27,7 @@ type loopState struct {
 	rand    *rand.Rand      // weighted clusters, mirror sampling
 	rr      uint64          // round robin among hosts route plugins leave
 	sel     route.Selection // route plugin scratch
+	subset  []string        // subset load-balancing values scratch
 }
 
 // picker returns the loop's load-balancing state for a cluster's table.

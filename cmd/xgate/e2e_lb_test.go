@@ -250,8 +250,11 @@ clusters:
 		assert.EqualValues(t, 1, hb[busy].Requests(), "the busy host got new requests")
 		assert.EqualValues(t, n, hb[idle].Requests())
 		cancel()
+		t0 := time.Now()
+		defer func() { t.Logf("cancel to backend cancellation: %v", time.Since(t0)) }()
 		select {
 		case err := <-slowDone:
+			t.Logf("client returned after %v", time.Since(t0))
 			assert.Error(t, err, "the slow request was cancelled")
 		case <-time.After(10 * time.Second):
 			t.Fatal("the cancelled request never returned")

@@ -239,3 +239,44 @@ clusters:
 	}
 	assert.Positive(t, be.Requests())
 }
+
+// TestSubsetLoadBalancing: a cluster partitioned by endpoint metadata
+// (version) sends a request naming a version (header "version") to that
+// subset, and one naming none anywhere.
+func TestSubsetLoadBalancing(t *testing.T) {
+	v1 := echoServer(t, boltpeer.ServerOptions{Name: "v1"})
+	v2 := echoServer(t, boltpeer.ServerOptions{Name: "v2"})
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes: [{cluster: versions}]
+clusters:
+  - name: versions
+    protocol: bolt
+    subset: {keys: [version], fallback: any}
+    endpoints:
+      - {address: "%s", metadata: {version: "1"}}
+      - {address: "%s", metadata: {version: "2"}}
+`, v1.Addr(), v2.Addr()))
+	c := dialBolt(t, g.addr)
+	call := func(version string) string {
+		h := [][2]string{{"service", "svc"}, {"sofa_head_method_name", "m"}}
+		if version != "" {
+			h = append(h, [2]string{"version", version})
+		}
+		r, err := c.Do(ctxTimeout(t, 10*time.Second), h, []byte("x"))
+		require.NoError(t, err)
+		return r.Headers["server"]
+	}
+	for range 10 {
+		assert.Equal(t, "v2", call("2"))
+		assert.Equal(t, "v1", call("1"))
+	}
+	seen := map[string]bool{}
+	for range 10 {
+		seen[call("")] = true
+	}
+	assert.Equal(t, map[string]bool{"v1": true, "v2": true}, seen, "no version: the whole cluster")
+}
