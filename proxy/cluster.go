@@ -195,6 +195,7 @@ type cluster struct {
 	proto          xprotocol.Protocol // the protocol named by protocol, or nil
 	connectTimeout time.Duration
 	requestTimeout time.Duration
+	idleTimeout    time.Duration
 	connsPerHost   int
 	// ping-pong pools
 	maxConnsPerHost int
@@ -209,6 +210,7 @@ type cluster struct {
 	overflow      prometheus.Counter
 	hbFailures    prometheus.Counter
 	hbSent        prometheus.Counter
+	upCloses      closeCounters
 	retries       prometheus.Counter
 	mirrored      prometheus.Counter
 	mirrorSkipped prometheus.Counter
@@ -237,7 +239,7 @@ type cluster struct {
 func newCluster(idx int, c config.Cluster, m *metrics) (*cluster, error) {
 	cl := &cluster{
 		name: c.Name, idx: idx, protocol: c.Protocol,
-		connectTimeout: c.ConnectTimeout, requestTimeout: c.RequestTimeout, connsPerHost: c.ConnectionsPerHost,
+		connectTimeout: c.ConnectTimeout, requestTimeout: c.RequestTimeout, idleTimeout: c.IdleTimeout, connsPerHost: c.ConnectionsPerHost,
 		maxConnsPerHost: max(c.MaxConnectionsPerHost, 1), maxPending: max(c.MaxPendingRequests, 1),
 		responses:     m.statusCounters(m.upstreamResp, c.Name),
 		connectFail:   m.connectFail.WithLabelValues(c.Name),
@@ -248,6 +250,7 @@ func newCluster(idx int, c config.Cluster, m *metrics) (*cluster, error) {
 		overflow:      m.breakerOverflow.WithLabelValues(c.Name),
 		hbFailures:    m.heartbeatFailures.WithLabelValues(c.Name),
 		hbSent:        m.heartbeatsSent.WithLabelValues(c.Name),
+		upCloses:      m.closeCounters(c.Name),
 		retries:       m.retries.WithLabelValues(c.Name),
 		mirrored:      m.mirrors.WithLabelValues(c.Name, "sent"),
 		mirrorSkipped: m.mirrors.WithLabelValues(c.Name, "skipped"),

@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"errors"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/xgate/xgate/transport"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -34,6 +36,7 @@ type metrics struct {
 	heartbeatsSent    *prometheus.CounterVec // cluster
 	retries           *prometheus.CounterVec // cluster
 	filterEvents      *prometheus.CounterVec // listener, filter, event
+	upstreamCloses    *prometheus.CounterVec // cluster, reason
 	mirrors           *prometheus.CounterVec // cluster, result
 	clientResets      *prometheus.CounterVec // listener
 	slowClients       *prometheus.CounterVec // listener
@@ -65,6 +68,7 @@ func newMetrics() *metrics {
 	m.upstreamResets = counter("upstream_stream_resets_total", "Streams reset by the upstream before they completed.", "cluster")
 	m.breakerOverflow = counter("circuit_breaker_overflow_total", "Requests refused because a cluster circuit breaker was open.", "cluster")
 	m.heartbeatFailures = counter("upstream_heartbeat_failures_total", "Upstream connections closed after unanswered heartbeats.", "cluster")
+	m.upstreamCloses = counter("upstream_connections_closed_total", "Upstream connections closed, by reason: local, remote, connect_failure, idle_timeout, heartbeat.", "cluster", "reason")
 	m.filterEvents = counter("filter_events_total", "Stream filter events (rate limited, unauthorized, fault delay/abort, access log drops, ...).", "listener", "filter", "event")
 	m.retries = counter("upstream_retries_total", "Requests tried again by a route's retry policy.", "cluster")
 	m.mirrors = counter("mirrored_requests_total", "Copies of requests sent to a mirror cluster (sent) or not (skipped).", "cluster", "result")
@@ -94,4 +98,29 @@ func (sc *statusCounters) inc(s xprotocol.Status) {
 		s = xprotocol.StatusUnknown
 	}
 	sc[s].Inc()
+}
+
+// closeCounters count a cluster's upstream connection closes by reason.
+type closeCounters struct {
+	local, remote, connectFailure, idle, heartbeat prometheus.Counter
+}
+
+func (m *metrics) closeCounters(cluster string) closeCounters {
+	c := func(reason string) prometheus.Counter { return m.upstreamCloses.WithLabelValues(cluster, reason) }
+	return closeCounters{c("local"), c("remote"), c("connect_failure"), c("idle_timeout"), c("heartbeat")}
+}
+
+func (cc closeCounters) inc(opened bool, err error) {
+	switch {
+	case !opened:
+		cc.connectFailure.Inc()
+	case errors.Is(err, transport.ErrIdleTimeout):
+		cc.idle.Inc()
+	case errors.Is(err, errHeartbeat):
+		cc.heartbeat.Inc()
+	case err == nil || errors.Is(err, transport.ErrClosed) || errors.Is(err, transport.ErrStopping):
+		cc.local.Inc()
+	default:
+		cc.remote.Inc()
+	}
 }

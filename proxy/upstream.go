@@ -742,6 +742,9 @@ func (u *upstream) OnOpen(*transport.Conn) {
 	u.opened = true
 	u.hp.h.markSuccess()
 	u.hp.cl.upConns.Inc()
+	if d := u.hp.cl.idleTimeout; d > 0 {
+		u.conn.SetIdleTimeout(d)
+	}
 	u.startHeartbeats()
 }
 
@@ -949,7 +952,8 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 		u.counted = false
 		hp.cl.breakers.Connections.Release()
 	}
-	local := err == nil || errors.Is(err, transport.ErrClosed) || errors.Is(err, transport.ErrStopping)
+	hp.cl.upCloses.inc(u.opened, err)
+	local := err == nil || errors.Is(err, transport.ErrClosed) || errors.Is(err, transport.ErrStopping) || errors.Is(err, transport.ErrIdleTimeout)
 	if !local {
 		if !u.opened {
 			hp.cl.connectFail.Inc()

@@ -280,3 +280,95 @@ clusters:
 	}
 	assert.Equal(t, map[string]bool{"v1": true, "v2": true}, seen, "no version: the whole cluster")
 }
+
+// TestUpstreamIdleTimeout: upstream connections that carry nothing for a
+// cluster's idle_timeout are closed (multiplexed Bolt and ping-pong
+// HTTP/1.1), and the next request opens a new one.
+func TestUpstreamIdleTimeout(t *testing.T) {
+	boltBE := echoServer(t, boltpeer.ServerOptions{Name: "b"})
+	web := httpBackend(t, "w", false)
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes:
+      - match: {protocol: bolt}
+        cluster: bolt
+      - cluster: web
+clusters:
+  - {name: bolt, protocol: bolt, endpoints: [%s], idle_timeout: 200ms}
+  - {name: web, protocol: http1, endpoints: [%s], idle_timeout: 200ms}
+`, boltBE.Addr(), web.Addr()))
+	c := dialBolt(t, g.addr)
+	hc := newHTTPClient(t, false)
+	for round := range 2 {
+		r, err := c.Call(ctxTimeout(t, 10*time.Second), "svc", "m", []byte("x"))
+		require.NoError(t, err)
+		require.Equal(t, bolt.StatusSuccess, r.Status)
+		resp, _ := do(t, hc, "GET", "http://"+g.addr+"/whoami", nil)
+		require.Equal(t, 200, resp.StatusCode)
+		for _, cl := range []string{"bolt", "web"} {
+			require.Eventually(t, func() bool {
+				return g.metric(fmt.Sprintf(`xgate_upstream_connections_closed_total{cluster="%s",reason="idle_timeout"}`, cl)) >= float64(round+1)
+			}, 10*time.Second, 10*time.Millisecond, "%s: the idle upstream connection was not closed (round %d)", cl, round)
+		}
+	}
+	assert.Equal(t, 2.0, g.metric(`xgate_upstream_connections_total{cluster="bolt"}`), "a new connection after the idle close")
+	assert.Equal(t, 2.0, g.metric(`xgate_upstream_connections_total{cluster="web"}`))
+}
+
+// TestOutlierAndHealthCheckOtherProtocols mirrors
+// TestOutlierDetectionAndHealthChecks with the protocols swapped: a Bolt
+// host that times out is ejected after consecutive failures, and an
+// HTTP/1.1 cluster's dead host found by the TCP health check gets no
+// traffic.
+func TestOutlierAndHealthCheckOtherProtocols(t *testing.T) {
+	hung := echoServer(t, boltpeer.ServerOptions{Name: "hung", Hold: func([]byte) bool { return true }})
+	good := echoServer(t, boltpeer.ServerOptions{Name: "good"})
+	web := httpBackend(t, "w", false)
+	dead := closedAddr(t)
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes:
+      - match: {protocol: bolt}
+        cluster: bolt
+      - cluster: web
+clusters:
+  - name: bolt
+    protocol: bolt
+    endpoints: [%s, %s]
+    request_timeout: 200ms
+    outlier_detection: {consecutive_failures: 2, base_ejection_time: 30s}
+  - name: web
+    protocol: http1
+    endpoints: [%s, %s]
+    health_check: {kind: tcp, interval: 100ms, timeout: 100ms, unhealthy_threshold: 1, healthy_threshold: 1}
+`, hung.Addr(), good.Addr(), dead, web.Addr()))
+	c := dialBolt(t, g.addr)
+	timeouts, ok := 0, 0
+	for range 20 {
+		r, err := c.Call(ctxTimeout(t, 10*time.Second), "svc", "m", []byte("x"))
+		require.NoError(t, err)
+		if r.Status == bolt.StatusSuccess {
+			ok++
+		} else {
+			timeouts++
+		}
+	}
+	assert.Equal(t, 2, timeouts, "the hung host got exactly consecutive_failures requests")
+	assert.Equal(t, 18, ok)
+
+	require.Eventually(t, func() bool {
+		return g.metric(`xgate_health_check_transitions_total{cluster="web",state="unhealthy"}`) >= 1
+	}, 10*time.Second, 10*time.Millisecond, "the health check never found the dead host")
+	hc := newHTTPClient(t, false)
+	for i := range 20 {
+		resp, _ := do(t, hc, "GET", "http://"+g.addr+"/whoami", nil)
+		assert.Equal(t, 200, resp.StatusCode, "request %d went to the dead host", i)
+	}
+	assert.Zero(t, g.metric(`xgate_upstream_connect_failures_total{cluster="web"}`))
+}

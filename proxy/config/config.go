@@ -347,6 +347,12 @@ type Cluster struct {
 	// Default 1024; 1..1048576.
 	MaxPendingRequests int `yaml:"max_pending_requests"`
 
+	// IdleTimeout closes an upstream connection that carried nothing for
+	// this long (a ping-pong connection back in the idle list, a
+	// multiplexed one with no stream and no heartbeat). Key: idle_timeout.
+	// Default 0 (never); must be >= 0.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+
 	// Type says where hosts come from: static (Endpoints as written) or
 	// strict_dns (host names re-resolved every DNSRefreshRate, every
 	// address a host). Key: type. Default static.

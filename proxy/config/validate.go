@@ -250,6 +250,9 @@ func (v *validator) clusters(cs []Cluster) {
 		v.between(path+".connections_per_host", c.ConnectionsPerHost, 1, MaxConnectionsPerHost, "")
 		v.between(path+".max_connections_per_host", c.MaxConnectionsPerHost, 1, MaxPingPongConns, "")
 		v.between(path+".max_pending_requests", c.MaxPendingRequests, 1, MaxPendingLimit, "")
+		if c.IdleTimeout < 0 {
+			v.fail(path+".idle_timeout", "must be >= 0 (0 means no idle timeout), got %s", c.IdleTimeout)
+		}
 		v.resilience(path, c)
 	}
 }
