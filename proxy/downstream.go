@@ -473,15 +473,6 @@ func (ds *downstream) presumeOneway(p *pending) {
 	p.detached = true
 }
 
-// unqueue undoes the bookkeeping of a request that was not sent after all.
-func (ds *downstream) unqueue(p *pending) {
-	ds.conn.Loop().Stop(&p.timer)
-	ds.inflight--
-	ds.current = nil
-	ds.untrack(p)
-	ds.ls.freePending(p)
-}
-
 // finish ends one forwarded request: it relays resp, or builds an error
 // reply with status st when resp is nil, and releases both frames.
 func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Status, msg string) {
