@@ -92,6 +92,20 @@ func (p *pending) Route() (int, string, bool) {
 // RemoteAddr implements filter.Host.
 func (p *pending) RemoteAddr() string { return p.ds.conn.RemoteAddr() }
 
+// Poster implements filter.Host: fn runs on the loop through
+// Loop.Execute, and only if p still serves the same request (a pending
+// record is reused once its request ends).
+func (p *pending) Poster() func(fn func()) {
+	gen, loop := p.gen, p.ls.loop
+	return func(fn func()) {
+		loop.Execute(func() {
+			if p.gen == gen {
+				fn()
+			}
+		})
+	}
+}
+
 // endFilters ends the request's passage through the chain (loggers run);
 // it must come before the request frame is released.
 func (p *pending) endFilters() {

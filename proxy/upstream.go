@@ -123,6 +123,8 @@ type pending struct {
 	filterT  transport.Timer
 	filterFn func()
 	heldResp xprotocol.Frame
+	// gen counts the requests this record served (see Poster).
+	gen uint64
 	// held: request body frames that arrived before a ping-pong connection
 	// was free.
 	held  []xprotocol.Frame
@@ -170,7 +172,7 @@ func (ls *loopState) freePending(p *pending) {
 			cl.budget.EndRequest()
 		}
 	}
-	*p = pending{ls: ls, fh: p.fh, timer: transport.Timer{Fire: p.timer.Fire}, retryT: transport.Timer{Fire: p.retryT.Fire},
+	*p = pending{ls: ls, fh: p.fh, gen: p.gen + 1, timer: transport.Timer{Fire: p.timer.Fire}, retryT: transport.Timer{Fire: p.retryT.Fire},
 		filterT: transport.Timer{Fire: p.filterT.Fire}}
 	ls.free = append(ls.free, p)
 }

@@ -110,3 +110,4 @@ func (p *printHost) StopTimer()                      {}
 func (p *printHost) Now() time.Time                  { return time.Unix(0, 0) }
 func (p *printHost) Route() (int, string, bool)      { return 0, "", false }
 func (p *printHost) RemoteAddr() string              { return "192.0.2.1:4000" }
+func (p *printHost) Poster() func(func())            { return func(fn func()) { fn() } }

@@ -204,6 +204,8 @@ func (e *engine) Route() (int, string, bool) { return 0, e.cluster, e.routed }
 
 func (e *engine) RemoteAddr() string { return "192.0.2.7:5555" }
 
+func (e *engine) Poster() func(func()) { return func(fn func()) { fn() } }
+
 // advance moves the clock and fires the timer when it is due.
 func (e *engine) advance(d time.Duration) {
 	e.now = e.now.Add(d)

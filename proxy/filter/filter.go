@@ -148,6 +148,12 @@ type Host interface {
 	Route() (index int, cluster string, ok bool)
 	// RemoteAddr returns the client's address ("ip:port").
 	RemoteAddr() string
+	// Poster returns a function that runs fn on the request's event loop
+	// and may be called from any goroutine: the way a filter that waits
+	// for something off the loop (an out-of-process plugin) resumes its
+	// request. fn is dropped if the request ended meanwhile. Poster itself
+	// is called on the loop.
+	Poster() func(fn func())
 }
 
 // Counter is one monotonic count. A prometheus.Counter satisfies it.

@@ -282,6 +282,12 @@ func (h *Handle) Route() (index int, cluster string, ok bool) { return h.host.Ro
 // RemoteAddr returns the client's address.
 func (h *Handle) RemoteAddr() string { return h.host.RemoteAddr() }
 
+// Poster returns a function, callable from any goroutine, that runs fn on
+// the request's event loop unless the request ended meanwhile (see
+// Host.Poster). A filter calls it on the loop before it starts work
+// elsewhere, returns StopAndWait, and resumes (Resume or Reply) inside fn.
+func (h *Handle) Poster() func(fn func()) { return h.host.Poster() }
+
 // Phase returns the phase running or paused.
 func (h *Handle) Phase() Phase { return h.phase }
 
