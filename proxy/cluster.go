@@ -236,7 +236,10 @@ type cluster struct {
 	retired atomic.Bool
 }
 
-func newCluster(idx int, c config.Cluster, m *metrics) (*cluster, error) {
+// newCluster builds a cluster; prev, when a reload replaces a cluster of
+// the same name, is the load-balancing table it had, so that consistent
+// hashing keeps its scale and only the keys of hosts that left move.
+func newCluster(idx int, c config.Cluster, m *metrics, prev ...*lb.Table) (*cluster, error) {
 	cl := &cluster{
 		name: c.Name, idx: idx, protocol: c.Protocol,
 		connectTimeout: c.ConnectTimeout, requestTimeout: c.RequestTimeout, idleTimeout: c.IdleTimeout, connsPerHost: c.ConnectionsPerHost,
@@ -283,6 +286,9 @@ func newCluster(idx int, c config.Cluster, m *metrics) (*cluster, error) {
 		for i := range c.Endpoints {
 			ep := c.Endpoint(i)
 			hosts[i] = cl.newHost(ep.Address, uint32(max(ep.Weight, 1)), ep.Metadata)
+		}
+		if len(prev) > 0 && prev[0] != nil {
+			cl.set.Store(&hostSet{table: prev[0]})
 		}
 		if err := cl.publish(hosts); err != nil {
 			return nil, err

@@ -239,7 +239,11 @@ func (ds *downstream) admit(p *pending, f xprotocol.Frame) {
 	p.seq = ds.reqSeq
 	ds.current = p
 	ds.inflight++
-	if p.reqOpen || ds.resetter != nil {
+	// Tracked requests are cancelled upstream when the client goes away:
+	// those with a body still flowing, those of protocols that reset
+	// streams, and those of one-at-a-time protocols (HTTP/1.1), whose
+	// upstream connection is then closed, the only cancel they have.
+	if p.reqOpen || ds.resetter != nil || ds.serial {
 		ds.track(p)
 	}
 }
@@ -460,6 +464,7 @@ func (p *pending) send() (bool, xprotocol.Status, string) {
 // answered or times out, silently.
 func (ds *downstream) presumeOneway(p *pending) {
 	ds.l.implicitOneway.Inc()
+	ds.untrack(p)
 	ds.inflight--
 	ds.current = nil
 	if u := p.up; u != nil && p.hp.mode == xprotocol.PoolPingPong {

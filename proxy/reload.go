@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/lb"
 	"github.com/xgate/xgate/proxy/route"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -30,6 +31,12 @@ const retireDrain = 30 * time.Second
 func (g *Gateway) buildClusters(cfg *config.Config) ([]*cluster, map[string]*cluster, error) {
 	var out []*cluster
 	byName := make(map[string]*cluster, len(cfg.Clusters))
+	prev := make(map[string]*lb.Table, len(g.clusters))
+	for _, old := range g.clusters {
+		if set := old.set.Load(); set != nil {
+			prev[old.name] = set.table
+		}
+	}
 	for i, cc := range cfg.Clusters {
 		var proto xprotocol.Protocol
 		if cc.Protocol != "" {
@@ -38,7 +45,7 @@ func (g *Gateway) buildClusters(cfg *config.Config) ([]*cluster, map[string]*clu
 				return nil, nil, fmt.Errorf("cluster %s: protocol %q is not registered", cc.Name, cc.Protocol)
 			}
 		}
-		cl, err := newCluster(i, cc, g.m)
+		cl, err := newCluster(i, cc, g.m, prev[cc.Name])
 		if err != nil {
 			return nil, nil, err
 		}

@@ -79,7 +79,9 @@ func (p *pending) abandon() {
 	u := p.up
 	switch {
 	case u == nil:
-		p.hp.dequeue(p)
+		if p.hp != nil {
+			p.hp.dequeue(p)
+		}
 	case p.hp.mode == xprotocol.PoolPingPong:
 		if u.current == p {
 			u.current = nil

@@ -20,10 +20,11 @@ import (
 )
 
 // Load balancing end to end (proxy/lb through the real xgate process), for
-// a multiplexed cluster (Bolt) and a ping-pong one (HTTP/1.1). Requests are
-// sent one at a time on one client connection, which the gateway serves on
-// one event loop, i.e. by one picker: the sequences below are that
-// picker's.
+// a multiplexed cluster (Bolt) and a ping-pong one (HTTP/1.1). The
+// round-robin, weighted and random tests send requests one at a time on
+// one client connection, which the gateway serves on one event loop, i.e.
+// by one picker: the sequences they check are that picker's. (The hash
+// tests need no such care: ring and table are shared by every loop.)
 
 // sequence sends n requests one after another and returns who answered
 // each.
@@ -155,24 +156,27 @@ clusters:
 	}
 }
 
-// TestLBLeastRequest: with one host holding a request and the other idle,
-// least_request (power of two choices; with two hosts both are always
-// drawn) sends every new request to the idle host. Round robin would send
-// half of them to the busy one.
+// TestLBLeastRequest: with one host busy (a request held on it) and the
+// other idle, least_request sends new requests to the idle host.
+//
+// proxy/lb's power of two choices draws the second host at most lrTries =
+// 4 times looking for one distinct from the first; with two equal hosts
+// all four draws repeat the first with probability 1/16, and that single
+// host is then picked whatever its load. So the busy host may take a new
+// request with probability 1/32 (not 0); the bound below allows that and
+// nothing near round robin's or random's 1/2.
 func TestLBLeastRequest(t *testing.T) {
-	release := make(chan struct{})
 	held := make(chan string, 2)
 	holder := func(name string) boltpeer.ServerOptions {
 		return boltpeer.ServerOptions{Name: name, Hold: func(content []byte) bool {
 			if string(content) == "hold" {
 				held <- name
-				<-release // this server's connection answers nothing more until released
+				return true // never answered: the host stays busy
 			}
 			return false
 		}}
 	}
-	ba, bbk := echoServer(t, holder("a")), echoServer(t, holder("b"))
-	bolts := map[string]*boltpeer.Server{"a": ba, "b": bbk}
+	bolts := map[string]*boltpeer.Server{"a": echoServer(t, holder("a")), "b": echoServer(t, holder("b"))}
 	hb := httpBackends(t, "a", "b")
 	g := startGateway(t, `
 admin: {address: "{{ADMIN}}"}
@@ -183,20 +187,18 @@ listeners:
       - {match: {service: lr.svc}, cluster: b-lr}
       - {match: {service: lr.local}, cluster: h-lr}
 clusters:
-`+clusterYAML("b-lr", "bolt", "lb: least_request", ba.Addr(), bbk.Addr())+
+`+clusterYAML("b-lr", "bolt", "lb: least_request", bolts["a"].Addr(), bolts["b"].Addr())+
 		clusterYAML("h-lr", "http1", "lb: least_request", hb["a"].Addr(), hb["b"].Addr()))
-	const n = 50
+	const n = 100
+	const pBusy = 1.0 / 32
+	maxBusy := int(n*pBusy + binomialTolerance(n, pBusy, 5)) // 11; round robin: 50
 	other := map[string]string{"a": "b", "b": "a"}
 
 	t.Run("bolt", func(t *testing.T) {
 		c := dialBolt(t, g.addr)
-		heldDone := make(chan *boltpeer.Response, 1)
-		go func() {
-			r, err := c.Call(ctxTimeout(t, 20*time.Second), "lr.svc", "echo", []byte("hold"))
-			if assert.NoError(t, err) {
-				heldDone <- r
-			}
-		}()
+		// Held by the backend, and by the gateway until the cluster's
+		// request_timeout (10s): longer than this subtest.
+		go func() { _, _ = c.Call(ctxTimeout(t, 30*time.Second), "lr.svc", "echo", []byte("hold")) }()
 		var busy string
 		select {
 		case busy = <-held:
@@ -205,36 +207,28 @@ clusters:
 		}
 		idle := other[busy]
 		before := bolts[busy].Requests()
-		for i := range n {
-			r, err := c.Call(ctxTimeout(t, 3*time.Second), "lr.svc", "echo", []byte("x"))
-			require.NoError(t, err, "request %d: sent to the busy host?", i)
-			require.Equal(t, bolt.StatusSuccess, r.Status)
-			assert.Equal(t, idle, r.Headers["server"], "request %d went to the busy host", i)
-		}
-		assert.Equal(t, before, bolts[busy].Requests(), "the busy host got new requests")
-		close(release)
-		select {
-		case r := <-heldDone:
-			assert.Equal(t, bolt.StatusSuccess, r.Status, "the held request finishes once released")
-		case <-time.After(10 * time.Second):
-			t.Fatal("the held request never finished")
-		}
+		seq := sequence(n, func() string { return boltServedBy(t, c, "lr.svc", "echo") })
+		got := tally(seq)
+		assert.Equal(t, n, got[idle]+got[busy], "%v", got)
+		assert.LessOrEqual(t, got[busy], maxBusy, "the busy host %s kept getting requests: %v", busy, got)
+		assert.EqualValues(t, got[busy], bolts[busy].Requests()-before)
+		t.Logf("least_request, %s busy: %v", busy, got)
 	})
 
 	t.Run("http1", func(t *testing.T) {
-		// /slow without a delay lasts until its request is cancelled.
+		// /slow without a delay lasts until its request is cancelled or the
+		// gateway gives up (request_timeout 10s), longer than this subtest.
 		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		slowDone := make(chan error, 1)
+		slowDone := make(chan struct{})
+		defer func() { cancel(); <-slowDone }()
 		go func() {
+			defer close(slowDone)
 			req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+g.addr+"/slow", nil)
 			req.Host = "lr.local"
-			resp, err := newHTTPClient(t, false).Do(req)
-			if err == nil {
-				_, err = io.Copy(io.Discard, resp.Body)
+			if resp, err := newHTTPClient(t, false).Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
 				_ = resp.Body.Close()
 			}
-			slowDone <- err
 		}()
 		require.Eventually(t, func() bool { return hb["a"].Requests()+hb["b"].Requests() == 1 },
 			10*time.Second, 2*time.Millisecond, "the slow request never reached a backend")
@@ -244,23 +238,11 @@ clusters:
 		}
 		idle := other[busy]
 		c := newHTTPClient(t, false)
-		for i := range n {
-			assert.Equal(t, idle, httpServedBy(t, c, g, "lr.local", "/whoami"), "request %d", i)
-		}
-		assert.EqualValues(t, 1, hb[busy].Requests(), "the busy host got new requests")
-		assert.EqualValues(t, n, hb[idle].Requests())
-		cancel()
-		t0 := time.Now()
-		defer func() { t.Logf("cancel to backend cancellation: %v", time.Since(t0)) }()
-		select {
-		case err := <-slowDone:
-			t.Logf("client returned after %v", time.Since(t0))
-			assert.Error(t, err, "the slow request was cancelled")
-		case <-time.After(10 * time.Second):
-			t.Fatal("the cancelled request never returned")
-		}
-		require.NoError(t, hb[busy].WaitCancelled(ctxTimeout(t, 10*time.Second), 1),
-			"the client's cancellation reached the backend")
+		got := tally(sequence(n, func() string { return httpServedBy(t, c, g, "lr.local", "/whoami") }))
+		assert.Equal(t, n, got[idle]+got[busy], "%v", got)
+		assert.LessOrEqual(t, got[busy], maxBusy, "the busy host %s kept getting requests: %v", busy, got)
+		assert.EqualValues(t, 1+got[busy], hb[busy].Requests())
+		t.Logf("least_request, %s busy: %v", busy, got)
 	})
 }
 
@@ -431,12 +413,13 @@ func TestLBConsistentHashing(t *testing.T) {
 			moved[tg.target] = len(movedKeys)
 			t.Logf("%s/%s: %d of %d keys of the remaining backends moved (%.1f%%)", tg.policy, tg.proto,
 				len(movedKeys), survivors, 100*float64(len(movedKeys))/float64(survivors))
-			// Bounds, from simulating proxy/lb over 2000 random port
-			// triples with these keys: maglev moves at most 6% of the
+			// Bounds, from simulating proxy/lb with these 200 keys over 10000
+			// random port triples: maglev moves at most 6.9% of the
 			// survivors' keys (median 0); ring_hash rebuilt without the
 			// previous table (what a reload does, see the subtest below)
-			// at most 21% (median 12%). Hashing modulo the host count
-			// would move half of them.
+			// at most 28% (median 12%). Hashing modulo the host count would
+			// move half of them. (Fewest keys on one host: 39, so the
+			// spread bound above, 20, holds as well.)
 			limit := 0.10
 			if tg.policy == "ring_hash" {
 				limit = 0.35
@@ -446,14 +429,10 @@ func TestLBConsistentHashing(t *testing.T) {
 		})
 	}
 
-	// proxy/config (RingHash) and proxy/lb document that the ring "keeps
-	// its scale across host changes ... so a host leaving moves only its
-	// own keys" when built with the table it replaces. A reload builds
-	// every cluster anew (newCluster: lb.Build(hosts, cfg, nil)), so the
-	// ring is rescaled and keys of hosts that stayed move.
+	// proxy/config (RingHash: "keeps its scale across host changes while it
+	// stays within the bounds, so a host leaving moves only its own keys"):
+	// a reload builds the cluster anew from the table it replaces.
 	t.Run("ring_hash: a host leaving moves only its own keys", func(t *testing.T) {
-		t.Skip("BUG: after a reload that removes one endpoint, ring_hash moves keys of endpoints that stayed " +
-			"(the cluster's lb table is rebuilt with prev=nil, so the ring is rescaled); see the log of the subtests above")
 		assert.Zero(t, moved["ring.svc"])
 		assert.Zero(t, moved["ring.local"])
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -592,8 +593,8 @@ func TestRouteActions(t *testing.T) {
 		assert.GreaterOrEqual(t, elapsed, 300*time.Millisecond)
 		assert.Less(t, elapsed, 3*time.Second, "the route's timeout did not apply")
 		select {
-		case <-slowHeld: // the request did reach the backend
-		default:
+		case <-slowHeld: // the request did reach the backend (it was read before the timeout fired)
+		case <-time.After(5 * time.Second):
 			t.Error("the held request never reached the backend")
 		}
 		r = boltDo(t, bc, "slow.svc", "echo", "quick")
@@ -819,4 +820,46 @@ clusters:
 			check(t, tc.name, tc.want, func() string { return httpServedBy(t, c, g, host, "/whoami", hdr...) })
 		}
 	})
+}
+
+// ---- found along the way ----
+
+// TestClientGoneCancelsUpstream: README ("a client that goes away cancels
+// its upstream streams") and DESIGN ("a client reset (or the client
+// closing) cancels the upstream stream (RST_STREAM, or closing a ping-pong
+// connection that cannot finish its exchange)"). A client gives up on a
+// request the backend holds (/slow without a delay: until cancelled): the
+// backend must see the cancellation long before the cluster's 10s
+// request_timeout. An HTTP/2 client cancels with RST_STREAM; an HTTP/1.1
+// client (net/http) by closing its connection.
+func TestClientGoneCancelsUpstream(t *testing.T) {
+	be := httpBackend(t, "slow", false)
+	g := startGateway(t, `
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - name: edge
+    address: "{{ADDR}}"
+    routes: [{cluster: web}]
+clusters:
+`+clusterYAML("web", "http1", "", be.Addr()))
+	for _, h2c := range []bool{true, false} {
+		name := map[bool]string{true: "h2c client", false: "http1 client"}[h2c]
+		t.Run(name, func(t *testing.T) {
+			reqs, cancelled := be.Requests(), be.Cancelled()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+g.addr+"/slow", nil)
+				_, err := newHTTPClient(t, h2c).Do(req)
+				done <- err
+			}()
+			require.NoError(t, be.WaitRequests(ctxTimeout(t, 10*time.Second), reqs+1))
+			cancel()
+			require.Error(t, <-done)
+			start := time.Now()
+			assert.NoError(t, be.WaitCancelled(ctxTimeout(t, 3*time.Second), cancelled+1),
+				"the backend still serves a request whose client is gone (cluster request_timeout: 10s)")
+			t.Logf("cancellation reached the backend after %v", time.Since(start))
+		})
+	}
 }

@@ -63,8 +63,10 @@
 // uniform over the healthy hosts unless most are down (test: within 3%
 // over 200000 picks, with and without 2 of 10 down).
 //
-// least_request (LeastRequest): power of two choices. Two distinct hosts
-// are drawn, in proportion to their weights (a Vose alias table, O(1)), and
+// least_request (LeastRequest): power of two choices. Two distinct healthy
+// hosts are drawn (up to 4 draws each; with few hosts the two draws can
+// then name the same host, rarely: 1/16 with two equal hosts), in
+// proportion to their weights (a Vose alias table, O(1)), and
 // the one with fewer active requests per unit of weight wins
 // (active_a·w_b < active_b·w_a; a tie keeps the first). With equal weights
 // this is plain P2C; with weights, load ∝ weight is the equilibrium.
