@@ -4,8 +4,10 @@ BIN          := bin
 STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.6.1
 H2SPEC       := github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible
 FUZZTIME     ?= 5s
-# Fuzz targets live in ./fuzz; each runs for FUZZTIME in fuzz-smoke.
-FUZZ_TARGETS  = $(shell $(GO) test -list '^Fuzz' ./fuzz | grep '^Fuzz')
+# Packages with fuzz targets: ./fuzz, and codecs that get theirs from
+# conformance/fuzzkit in their own tests. Each target runs for FUZZTIME in
+# fuzz-smoke.
+FUZZ_PKGS    := ./fuzz ./examples/codecs/toyrpc
 
 .PHONY: all build test unit lint demo bench fuzz-smoke fuzz gen-thrift clean tools
 
@@ -44,9 +46,12 @@ bench:
 
 ## fuzz-smoke: every fuzz target for FUZZTIME (CI)
 fuzz-smoke:
-	@for t in $(FUZZ_TARGETS); do \
-	  echo "fuzz $$t ($(FUZZTIME))"; \
-	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
+	@for p in $(FUZZ_PKGS); do \
+	  targets=$$($(GO) test -list '^Fuzz' $$p) || { echo "$$targets"; exit 1; }; \
+	  for t in $$(echo "$$targets" | grep '^Fuzz'); do \
+	    echo "fuzz $$p $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+	  done; \
 	done
 
 ## fuzz: every fuzz target for 10 minutes (for humans; FUZZTIME=1h make fuzz for longer)
@@ -64,3 +69,8 @@ gen-thrift:
 
 clean:
 	rm -rf $(BIN)
+
+## wasm-example: build the example wasm filter (a WASI reactor) into examples/wasm/apikey/apikey.wasm
+.PHONY: wasm-example
+wasm-example:
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o examples/wasm/apikey/apikey.wasm ./examples/wasm/apikey

@@ -1,9 +1,11 @@
 package bolt_test
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
+	_ "github.com/xgate/xgate/codecs/all" // detection is checked against every shipped protocol
 	"github.com/xgate/xgate/codecs/bolt"
 	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
@@ -17,6 +19,26 @@ func frameBytes(t *testing.T, f *bolt.Frame) []byte {
 	}
 	f.Release()
 	return b
+}
+
+// kitOptions gives the kit a Bolt v1 request header claiming a content of
+// n bytes, and input that must be refused.
+func kitOptions(t *testing.T) conformance.Options {
+	head := frameBytes(t, bolt.NewRequest(1, "", nil, nil, 0)) // 22 bytes: the fixed header alone
+	badType := append([]byte(nil), head...)
+	badType[1] = 7 // no such command type
+	return conformance.Options{
+		LengthClaim: func(n int) conformance.Bad {
+			claim := append([]byte(nil), head...)
+			binary.BigEndian.PutUint32(claim[18:], uint32(n)) // contentLen
+			return conformance.Bad{Name: "contentLen 1 GiB", Role: xprotocol.RoleServer, Wire: claim}
+		},
+		Bad: []conformance.Bad{
+			{Name: "unknown type", Role: xprotocol.RoleServer, Wire: badType, Want: xprotocol.ErrMalformed},
+			{Name: "unknown proto byte", Role: xprotocol.RoleServer, Wire: []byte{0x09, 1, 0, 1}, Want: xprotocol.ErrMalformed},
+			{Name: "fixed header in progress", Role: xprotocol.RoleServer, Wire: head[:21], Want: xprotocol.ErrIncomplete},
+		},
+	}
 }
 
 func TestConformance(t *testing.T) {
@@ -33,7 +55,7 @@ func TestConformance(t *testing.T) {
 		{Name: "error-response", Role: xprotocol.RoleClient, Kind: xprotocol.KindResponse, StreamID: 45,
 			Wire: frameBytes(t, bolt.NewResponse(45, bolt.StatusServerException, "", nil, nil))},
 	}
-	conformance.Run(t, bolt.Proto, frames)
+	conformance.RunWith(t, bolt.Proto, frames, kitOptions(t))
 }
 
 // TestConformanceV2 runs the kit over Bolt v2 frames, without and with a
@@ -73,7 +95,7 @@ func TestConformanceV2(t *testing.T) {
 				{Name: "heartbeat-ack", Role: xprotocol.RoleClient, Kind: xprotocol.KindResponse, StreamID: 44,
 					Wire: v2(bolt.Message{Type: bolt.TypeResponse, Code: bolt.CodeHeartbeat, ID: 44})},
 			}
-			conformance.Run(t, bolt.Proto, frames)
+			conformance.RunWith(t, bolt.Proto, frames, kitOptions(t))
 		})
 	}
 }
@@ -100,5 +122,5 @@ func TestConformanceMixed(t *testing.T) {
 			Wire: frameBytes(t, bolt.NewResponse(51, bolt.StatusSuccess, "", nil, []byte("v1")))},
 		{Name: "v2-response", Role: xprotocol.RoleClient, Kind: xprotocol.KindResponse, StreamID: 52, Wire: frameBytes(t, v2resp)},
 	}
-	conformance.Run(t, bolt.Proto, frames)
+	conformance.RunWith(t, bolt.Proto, frames, kitOptions(t))
 }

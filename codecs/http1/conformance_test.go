@@ -2,6 +2,7 @@ package http1_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -9,35 +10,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	_ "github.com/xgate/xgate/codecs/all" // detection is checked against every shipped protocol
 	"github.com/xgate/xgate/codecs/http1"
 	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
-
-// wireless adapts the protocol to the conformance kit, whose stream-id and
-// concatenation checks assume the id travels on the wire. HTTP/1.x has
-// none: a server session numbers requests 1, 2, 3… per connection and a
-// client session gives a response its request's id. So the adapter pins
-// every decoded id to 1 (what a fresh session gives the first message) and
-// reports MaxStreamID 1, which turns the kit's rewrite check into "setting
-// the id leaves the bytes alone". TestStreamIDs checks the real numbering.
-type wireless struct{ xprotocol.Protocol }
-
-func (wireless) MaxStreamID() uint64 { return 1 }
-
-func (w wireless) NewSession(o xprotocol.SessionOptions) xprotocol.Session {
-	return pinned{w.Protocol.NewSession(o)}
-}
-
-type pinned struct{ xprotocol.Session }
-
-func (p pinned) Decode(src []byte) (xprotocol.Frame, int, error) {
-	f, n, err := p.Session.Decode(src)
-	if f != nil {
-		f.SetStreamID(1)
-	}
-	return f, n, err
-}
 
 // netHTTPRequest returns the bytes net/http's Request.Write puts on the wire.
 func netHTTPRequest(t testing.TB, method, url, body string, hdr ...string) []byte {
@@ -90,6 +67,27 @@ func goldens(t testing.TB) []conformance.Golden {
 	}
 }
 
+// TestConformance runs the kit on the codec itself. HTTP/1.1 has no
+// stream id on the wire (a server session numbers requests 1, 2, 3… per
+// connection; TestStreamIDs checks that numbering) and streams bodies in
+// frames bounded by the frame limit, so the kit is told both.
 func TestConformance(t *testing.T) {
-	conformance.Run(t, wireless{http1.Proto}, goldens(t))
+	conformance.RunWith(t, http1.Proto, goldens(t), conformance.Options{
+		NoWireStreamID: true,
+		Streaming:      true,
+		LengthClaim: func(n int) conformance.Bad {
+			return conformance.Bad{Name: "content-length 1 GiB", Role: xprotocol.RoleServer,
+				Wire: []byte(fmt.Sprintf("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\npartial body", n))}
+		},
+		Bad: []conformance.Bad{
+			{Name: "cl-and-te", Role: xprotocol.RoleServer, Want: xprotocol.ErrMalformed,
+				Wire: []byte("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")},
+			{Name: "bare-lf-in-name", Role: xprotocol.RoleServer, Want: xprotocol.ErrMalformed,
+				Wire: []byte("GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n")},
+			{Name: "head-over-64KiB", Role: xprotocol.RoleServer, Want: xprotocol.ErrFrameTooLarge,
+				Wire: []byte("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("a", 70<<10) + "\r\n\r\n")},
+			{Name: "head-in-progress", Role: xprotocol.RoleServer, Want: xprotocol.ErrIncomplete,
+				Wire: []byte("GET / HTTP/1.1\r\nHost: a\r\n")},
+		},
+	})
 }

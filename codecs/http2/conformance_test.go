@@ -7,62 +7,77 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	_ "github.com/xgate/xgate/codecs/all" // detection is checked against every shipped protocol
 	xh2 "github.com/xgate/xgate/codecs/http2"
 	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/xprotocol"
 )
 
-// The conformance kit treats every golden as a self-contained frame that a
-// fresh session decodes, re-encodes byte for byte and renumbers. HTTP/2
-// frames are not self-contained: a connection starts with the preface and
-// SETTINGS, a response needs its stream opened by a request, and stream
-// ids must grow. kitProto adapts the codec to the kit without loosening
-// it: each session the kit asks for is a real session whose connection is
-// already set up the way the golden needs —
+// HTTP/2 frames are not self-contained: a connection starts with the
+// preface and SETTINGS, a response needs its stream opened by a request,
+// stream ids must grow, and HPACK state carries over from one header
+// block to the next. The kit's options say so, without wrapping the codec:
 //
-//   - server sessions have read the client preface and SETTINGS (and, for
-//     encoding replies, requests opening streams 1, 3, 5 and 7);
-//   - client sessions have read the server SETTINGS (and, for decoding
-//     responses, sent requests with engine ids 1, 3, 5 and 7, which get
-//     wire ids 1, 3, 5 and 7);
-//   - each decoded frame comes from its own connection, so the kit's
-//     1,000-frame stream of repeated ids is 1,000 connections;
-//   - each Encode uses a fresh encoder, so HPACK state does not carry
-//     over (x/net wrote every golden with a fresh encoder too);
-//   - MaxStreamID is 7, a stream the primed client sessions have open;
-//   - Match sees the preface ahead of the golden frame, as a detector does.
-type kitProto struct{ *xh2.Protocol }
-
-func (kitProto) MaxStreamID() uint64 { return 7 }
-
-func (k kitProto) Match(prefix []byte) xprotocol.MatchResult {
-	return k.Protocol.Match(append([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), prefix...))
-}
-
-func (k kitProto) NewSession(opts xprotocol.SessionOptions) xprotocol.Session {
-	return &kitSession{p: k.Protocol, role: opts.Role}
-}
-
-type kitSession struct {
-	p    *xh2.Protocol
-	role xprotocol.Role
-	cur  xprotocol.Session
-	used bool
-}
-
-func (k *kitSession) Decode(src []byte) (xprotocol.Frame, int, error) {
-	if k.cur == nil || k.used {
-		k.cur, k.used = primed(k.p, k.role, k.role == xprotocol.RoleClient), false
+//   - every request golden has the client preface and SETTINGS as its
+//     Prelude (fed to each fresh server session, and seen by detection);
+//   - client sessions that decode responses have read the server SETTINGS
+//     and sent requests with engine ids 1, 3, 5 and 7 (wire ids 1, 3, 5 and
+//     7): the Decoder factory;
+//   - each Encode uses a fresh session (HPACK state does not carry over;
+//     x/net wrote every golden with a fresh encoder too), a server one with
+//     streams 1, 3, 5 and 7 open so replies may be written: the Encoder
+//     factory;
+//   - the stream-id check renumbers to 7, a stream those sessions have
+//     open (RewriteID), and a connection never repeats a stream (NoRepeat);
+//   - bodies flow as DATA frames (Streaming).
+func kitOptions(p *xh2.Protocol) conformance.Options {
+	return conformance.Options{
+		Decoder: func(role xprotocol.Role) xprotocol.Session {
+			if role == xprotocol.RoleServer {
+				return p.NewSession(xprotocol.SessionOptions{Role: role}) // the Prelude sets it up
+			}
+			return primed(p, role, true)
+		},
+		Encoder: func(role xprotocol.Role) xprotocol.Session {
+			return primed(p, role, role == xprotocol.RoleServer)
+		},
+		RewriteID: 7,
+		NoRepeat:  true,
+		Streaming: true,
+		LengthClaim: func(int) conformance.Bad {
+			// The length field is 24 bits: the largest claim is 16 MiB - 1,
+			// far beyond the 16 KiB SETTINGS_MAX_FRAME_SIZE the codec
+			// advertises.
+			return conformance.Bad{Name: "HEADERS claiming 16 MiB", Role: xprotocol.RoleServer, Prelude: clientPreface(),
+				Wire: []byte{0xff, 0xff, 0xff, 0x01, 0x04, 0, 0, 0, 1, 0x82}}
+		},
+		Bad: []conformance.Bad{
+			{Name: "DATA on stream 0", Role: xprotocol.RoleServer, Prelude: clientPreface(), Want: xprotocol.ErrMalformed,
+				Wire: []byte{0, 0, 1, 0x00, 0x01, 0, 0, 0, 0, 'x'}},
+			{Name: "frame header in progress", Role: xprotocol.RoleServer, Prelude: clientPreface(), Want: xprotocol.ErrIncomplete,
+				Wire: []byte{0, 0, 1, 0x01}},
+		},
 	}
-	f, n, err := k.cur.Decode(src)
-	if f != nil {
-		k.used = true
-	}
-	return f, n, err
 }
 
-func (k *kitSession) Encode(dst []byte, f xprotocol.Frame) ([]byte, error) {
-	return primed(k.p, k.role, k.role == xprotocol.RoleServer).Encode(dst, f)
+// clientPreface returns what a client sends first: the preface and SETTINGS.
+func clientPreface() []byte {
+	var in bytes.Buffer
+	in.WriteString(http2.ClientPreface)
+	_ = http2.NewFramer(&in, nil).WriteSettings()
+	return in.Bytes()
+}
+
+// kitGoldens returns the golden frames with the client preface as the
+// Prelude of every request.
+func kitGoldens(t *testing.T) []conformance.Golden {
+	gs := goldenFrames(t)
+	for i := range gs {
+		if gs[i].Role == xprotocol.RoleServer {
+			gs[i].Prelude = clientPreface()
+		}
+	}
+	return gs
 }
 
 // primed returns a session of role whose connection set-up is done and,
@@ -110,9 +125,9 @@ func primed(p *xh2.Protocol, role xprotocol.Role, streams bool) xprotocol.Sessio
 }
 
 func TestConformance(t *testing.T) {
-	conformance.Run(t, kitProto{xh2.Proto}, goldenFrames(t))
+	conformance.RunWith(t, xh2.Proto, kitGoldens(t), kitOptions(xh2.Proto))
 }
 
 func TestConformanceGRPC(t *testing.T) {
-	conformance.Run(t, kitProto{&xh2.GRPC.Protocol}, goldenFrames(t))
+	conformance.RunWith(t, xh2.GRPC, kitGoldens(t), kitOptions(&xh2.GRPC.Protocol))
 }

@@ -1,10 +1,12 @@
 package thrift_test
 
 import (
+	"encoding/binary"
 	"testing"
 
 	athrift "github.com/apache/thrift/lib/go/thrift"
 
+	_ "github.com/xgate/xgate/codecs/all" // detection is checked against every shipped protocol
 	"github.com/xgate/xgate/codecs/thrift"
 	"github.com/xgate/xgate/conformance"
 	"github.com/xgate/xgate/conformance/thrift/gen-go/echo"
@@ -41,7 +43,17 @@ func TestConformance(t *testing.T) {
 				g("exception", xprotocol.RoleClient, xprotocol.KindResponse, base+4,
 					libMsg{name: "nope", typ: athrift.EXCEPTION, body: athrift.NewTApplicationException(athrift.UNKNOWN_METHOD, "nope")}),
 			}
-			conformance.Run(t, thrift.Proto, frames)
+			opts := conformance.Options{}
+			if v.Framed() {
+				// A frame length claiming n bytes ahead of a message start.
+				head := append([]byte(nil), frames[0].Wire[:16]...)
+				opts.LengthClaim = func(n int) conformance.Bad {
+					claim := append([]byte(nil), head...)
+					binary.BigEndian.PutUint32(claim, uint32(n))
+					return conformance.Bad{Name: "frame length 1 GiB", Role: xprotocol.RoleServer, Wire: claim}
+				}
+			}
+			conformance.RunWith(t, thrift.Proto, frames, opts)
 		})
 	}
 }
