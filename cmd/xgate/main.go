@@ -21,7 +21,8 @@ import (
 	_ "github.com/xgate/xgate/codecs/all"
 	"github.com/xgate/xgate/proxy"
 	"github.com/xgate/xgate/proxy/config"
-	_ "github.com/xgate/xgate/proxy/filter/wasm" // stream filter: WebAssembly (wazero)
+	_ "github.com/xgate/xgate/proxy/filter/extproc" // stream filter: external (out-of-process plugins)
+	_ "github.com/xgate/xgate/proxy/filter/wasm"    // stream filter: WebAssembly (wazero)
 	"github.com/xgate/xgate/proxy/route"
 	_ "github.com/xgate/xgate/proxy/route/zoneaffinity" // route plugin: zone affinity
 	"github.com/xgate/xgate/xprotocol"
