@@ -378,9 +378,10 @@ func TestCurlThroughGateway(t *testing.T) {
 // the gateway all succeed: streams beyond the server's limit (or refused
 // with REFUSED_STREAM before its SETTINGS arrived) go on another upstream
 // connection. The requests last long enough that none ends while the
-// others start: a stream opened the instant another closes can be reset by
-// net/http with PROTOCOL_ERROR (its count lags the wire), which the
-// gateway cannot tell from a real error (README, known limits).
+// others start. On a loaded machine net/http may still reset a few streams
+// with PROTOCOL_ERROR (its stream count lags the wire), which the gateway
+// cannot tell from a real error and reports as 503 (README, known limits):
+// a handful are tolerated, and counted.
 func TestHTTP2UpstreamStreamLimit(t *testing.T) {
 	be := httpBackend(t, "h2", true)
 	g := startGateway(t, fmt.Sprintf(`
@@ -394,6 +395,8 @@ clusters:
 `, be.Addr()))
 	c := newHTTPClient(t, true)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var ok, resets int
 	for range 300 {
 		wg.Add(1)
 		go func() {
@@ -404,10 +407,22 @@ clusters:
 			}
 			body, _ := io.ReadAll(resp.Body)
 			_ = resp.Body.Close()
-			assert.Equal(t, 200, resp.StatusCode, "%s", body)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case resp.StatusCode == 200:
+				ok++
+			case resp.StatusCode == 503 && strings.Contains(string(body), "upstream reset the stream"):
+				resets++ // the known net/http race (see above): a protocol-correct error, never a hang
+			default:
+				t.Errorf("unexpected reply %d %s", resp.StatusCode, body)
+			}
 		}()
 	}
 	wg.Wait()
+	t.Logf("ok=%d upstream resets=%d", ok, resets)
+	assert.LessOrEqual(t, resets, 6, "requests beyond the first connection's limit must go on another connection")
+	assert.Equal(t, 300, ok+resets)
 	assert.GreaterOrEqual(t, g.metric(`xgate_upstream_connections_total{cluster="web"}`), 2.0)
 }
 
