@@ -125,17 +125,22 @@ func (p *pending) releaseReq() {
 }
 
 // sendHeld forwards the body frames that arrived while the request waited
-// (for its filters or a connection), and lets the client be read again.
+// (for its filters or a connection), and lets the client be read again. A
+// send that fails ends the request (and recycles p): the frames after it
+// are dropped.
 func (p *pending) sendHeld() {
-	if len(p.held) > 0 {
-		held := p.held
-		p.held = nil
-		for i, f := range held {
-			held[i] = nil
-			p.sendData(f)
+	ds, gen := p.ds, p.gen
+	held := p.held
+	p.held = nil
+	for i, f := range held {
+		held[i] = nil
+		if p.gen != gen {
+			f.Release() // the request failed meanwhile
+			continue
 		}
+		p.sendData(f)
 	}
-	if ds := p.ds; ds.waitConn {
+	if ds.waitConn {
 		ds.waitConn = false
 		ds.resume()
 	}

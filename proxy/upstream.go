@@ -681,19 +681,10 @@ func (u *upstream) start(p *pending) {
 	}
 	if len(p.held) > 0 || p.ds.waitConn {
 		// Body frames that came while the request waited for this connection.
-		held := p.held
-		p.held = nil
-		for i, f := range held {
-			held[i] = nil
-			if u.current != p {
-				f.Release() // the stream failed meanwhile
-				continue
-			}
-			p.sendData(f)
-		}
-		if ds := p.ds; ds.waitConn {
-			ds.waitConn = false
-			ds.resume()
+		gen := p.gen
+		p.sendHeld()
+		if p.gen != gen {
+			return // a send failed and ended the request
 		}
 	}
 	if p.detached {
