@@ -37,7 +37,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -48,6 +47,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
+
+	"github.com/xgate/xgate/conformance/peerserver"
 )
 
 // Metadata keys the server reads or writes.
@@ -113,8 +114,8 @@ type Server struct {
 	mu    sync.Mutex
 	calls []Call
 
-	requests  event
-	cancelled event
+	requests  peerserver.Counter
+	cancelled peerserver.Counter
 }
 
 // Start listens and serves in the background until Close.
@@ -131,8 +132,6 @@ func Start(opts Options) (*Server, error) {
 		opts.Name = ln.Addr().String()
 	}
 	s := &Server{opts: opts, ln: ln, served: make(chan struct{}), stopped: make(chan struct{})}
-	s.requests.init()
-	s.cancelled.init()
 	s.srv = grpc.NewServer(
 		grpc.MaxRecvMsgSize(MaxMessageSize),
 		grpc.MaxSendMsgSize(MaxMessageSize),
@@ -170,21 +169,21 @@ func (s *Server) SetServing(serving bool) {
 }
 
 // Requests returns how many TestService calls the server has received.
-func (s *Server) Requests() int64 { return s.requests.load() }
+func (s *Server) Requests() int64 { return s.requests.Load() }
 
 // WaitRequests waits until the server has received at least n TestService
 // calls.
 func (s *Server) WaitRequests(ctx context.Context, n int64) error {
-	return s.requests.wait(ctx, n, "calls")
+	return prefixed(s.requests.Wait(ctx, n, "calls"))
 }
 
 // Cancelled returns how many TestService calls ended because their
 // context was done (cancelled or past the deadline) before they finished.
-func (s *Server) Cancelled() int64 { return s.cancelled.load() }
+func (s *Server) Cancelled() int64 { return s.cancelled.Load() }
 
 // WaitCancelled waits until at least n calls have ended on their context.
 func (s *Server) WaitCancelled(ctx context.Context, n int64) error {
-	return s.cancelled.wait(ctx, n, "cancelled calls")
+	return prefixed(s.cancelled.Wait(ctx, n, "cancelled calls"))
 }
 
 // Calls returns the calls seen so far, in arrival order.
@@ -245,7 +244,7 @@ func (s *Server) enter(ctx context.Context, method string, setHeader func(metada
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, MD: md.Copy(), Deadline: dl})
 	s.mu.Unlock()
-	s.requests.add()
+	s.requests.Add()
 
 	out := metadata.Pairs(MDBackend, s.opts.Name)
 	echo := metadata.MD{}
@@ -301,7 +300,7 @@ func (s *Server) leave(ctx context.Context, err error) {
 	}
 	switch status.Code(err) {
 	case codes.Canceled, codes.DeadlineExceeded:
-		s.cancelled.add()
+		s.cancelled.Add()
 	}
 }
 
@@ -411,38 +410,10 @@ func echoStatus(st *testpb.EchoStatus) error {
 	return status.Error(codes.Code(st.GetCode()), st.GetMessage())
 }
 
-// event is a counter that can be waited on.
-type event struct {
-	n       atomic.Int64
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every add
-}
-
-func (e *event) init() { e.changed = make(chan struct{}) }
-
-func (e *event) add() {
-	e.n.Add(1)
-	e.mu.Lock()
-	close(e.changed)
-	e.changed = make(chan struct{})
-	e.mu.Unlock()
-}
-
-func (e *event) load() int64 { return e.n.Load() }
-
-func (e *event) wait(ctx context.Context, n int64, what string) error {
-	for {
-		e.mu.Lock()
-		changed := e.changed
-		e.mu.Unlock()
-		got := e.n.Load()
-		if got >= n {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return fmt.Errorf("grpcpeer: %d of %d %s: %w", got, n, what, ctx.Err())
-		}
+// prefixed names this package in a Counter's error.
+func prefixed(err error) error {
+	if err != nil {
+		return fmt.Errorf("grpcpeer: %w", err)
 	}
+	return nil
 }

@@ -34,8 +34,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/xgate/xgate/conformance/peerserver"
 )
 
 // Response headers set by the server.
@@ -98,8 +99,8 @@ type Server struct {
 	cond *sync.Cond
 	busy int
 
-	requests  event
-	cancelled event
+	requests  peerserver.Counter
+	cancelled peerserver.Counter
 }
 
 // Start listens and serves in the background until Close.
@@ -117,8 +118,6 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, ln: ln, served: make(chan struct{}), stopped: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
-	s.requests.init()
-	s.cancelled.init()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", s.whoami)
@@ -158,22 +157,22 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 func (s *Server) Name() string { return s.opts.Name }
 
 // Requests returns how many requests the server has received.
-func (s *Server) Requests() int64 { return s.requests.load() }
+func (s *Server) Requests() int64 { return s.requests.Load() }
 
 // WaitRequests waits until the server has received at least n requests
 // (for instance that a /slow request has arrived before cancelling it).
 func (s *Server) WaitRequests(ctx context.Context, n int64) error {
-	return s.requests.wait(ctx, n, "requests")
+	return prefixed(s.requests.Wait(ctx, n, "requests"))
 }
 
 // Cancelled returns how many /slow requests ended because their request
 // context was cancelled (the client or the gateway gave up on them).
-func (s *Server) Cancelled() int64 { return s.cancelled.load() }
+func (s *Server) Cancelled() int64 { return s.cancelled.Load() }
 
 // WaitCancelled waits until at least n /slow requests have seen their
 // cancellation.
 func (s *Server) WaitCancelled(ctx context.Context, n int64) error {
-	return s.cancelled.wait(ctx, n, "cancelled requests")
+	return prefixed(s.cancelled.Wait(ctx, n, "cancelled requests"))
 }
 
 // Close stops the server: it closes the listener and every connection,
@@ -223,7 +222,7 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.enter()
 		defer s.leave()
-		s.requests.add()
+		s.requests.Add()
 		w.Header().Set(HeaderBackend, s.opts.Name)
 		next.ServeHTTP(w, r)
 	})
@@ -383,7 +382,7 @@ func (s *Server) slow(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = fmt.Fprintf(w, "slept %v\n", d)
 	case <-r.Context().Done():
-		s.cancelled.add()
+		s.cancelled.Add()
 	case <-s.stopped:
 		http.Error(w, "httppeer: server closing", http.StatusServiceUnavailable)
 	}
@@ -399,38 +398,10 @@ func (s *Server) earlyHints(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// event is a counter that can be waited on.
-type event struct {
-	n       atomic.Int64
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every add
-}
-
-func (e *event) init() { e.changed = make(chan struct{}) }
-
-func (e *event) add() {
-	e.n.Add(1)
-	e.mu.Lock()
-	close(e.changed)
-	e.changed = make(chan struct{})
-	e.mu.Unlock()
-}
-
-func (e *event) load() int64 { return e.n.Load() }
-
-func (e *event) wait(ctx context.Context, n int64, what string) error {
-	for {
-		e.mu.Lock()
-		changed := e.changed
-		e.mu.Unlock()
-		got := e.n.Load()
-		if got >= n {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return fmt.Errorf("httppeer: %d of %d %s: %w", got, n, what, ctx.Err())
-		}
+// prefixed names this package in a Counter's error.
+func prefixed(err error) error {
+	if err != nil {
+		return fmt.Errorf("httppeer: %w", err)
 	}
+	return nil
 }

@@ -1,5 +1,5 @@
 // Package peerserver is the connection bookkeeping the test peers' servers
-// share (boltpeer, dubbopeer): accept on a listener, serve each connection
+// share (boltpeer, dubbopeer), and a Counter the HTTP and gRPC peers wait on: accept on a listener, serve each connection
 // on its own goroutine, and on Close stop accepting, close every
 // connection and wait for their goroutines.
 package peerserver
