@@ -1,7 +1,8 @@
-// Package peerserver is the connection bookkeeping the test peers' servers
-// share (boltpeer, dubbopeer), and a Counter the HTTP and gRPC peers wait on: accept on a listener, serve each connection
-// on its own goroutine, and on Close stop accepting, close every
-// connection and wait for their goroutines.
+// Package peerserver is what the test peers' servers share: the
+// connection bookkeeping of boltpeer and dubbopeer (accept on a listener,
+// serve each connection on its own goroutine, and on Close stop accepting,
+// close every connection and wait for their goroutines), and the Counter
+// the HTTP and gRPC peers let tests wait on.
 package peerserver
 
 import (
