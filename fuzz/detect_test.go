@@ -8,23 +8,30 @@ import (
 	"github.com/xgate/xgate/xprotocol"
 )
 
+// detectSeeds are first bytes of every protocol, whole and cut short.
+var detectSeeds = [][]byte{
+	[]byte{0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1},
+	[]byte{0x01},
+	[]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+	[]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+	[]byte{0xda, 0xbb, 0xc2, 0x00},
+	[]byte{0x80, 0x01, 0x00, 0x01},
+	[]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01},
+	[]byte{},
+	[]byte("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"),
+	[]byte("POST / HTTP/1.0\r\n"),
+	[]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"),
+	[]byte("PRI * HTTP/1.1\r\n"),
+}
+
 // FuzzDetect feeds arbitrary first bytes to a detector over every registered
 // protocol. It must never panic, must be deterministic, must agree with the
 // chosen protocol's own matcher, and must give the same final answer however
 // the bytes were split across reads.
 func FuzzDetect(f *testing.F) {
-	f.Add([]byte{0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1})
-	f.Add([]byte{0x01})
-	f.Add([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-	f.Add([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
-	f.Add([]byte{0xda, 0xbb, 0xc2, 0x00})
-	f.Add([]byte{0x80, 0x01, 0x00, 0x01})
-	f.Add([]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01})
-	f.Add([]byte{})
-	f.Add([]byte("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"))
-	f.Add([]byte("POST / HTTP/1.0\r\n"))
-	f.Add([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00"))
-	f.Add([]byte("PRI * HTTP/1.1\r\n"))
+	for _, s := range detectSeeds {
+		f.Add(s)
+	}
 	d := detect.New(xprotocol.Detectable(), 64)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		p, res := d.Detect(in)
@@ -69,21 +76,28 @@ func FuzzDetect(f *testing.F) {
 	})
 }
 
+// matchSeeds are headers of every protocol and variant.
+var matchSeeds = [][]byte{
+	[]byte{0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1},
+	[]byte{0x02, 0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1},
+	[]byte{0x01, 0x00, 0x00, 0x10, 0x80, 0x01, 0x00, 0x01},
+	[]byte{0x02, 0x00, 0x00, 0x10, 0x82, 0x21, 0x01},
+	[]byte{0xda, 0xbb, 0xc2, 0x00, 0, 0, 0, 0, 0, 0, 0, 1},
+	[]byte{0x80, 0x01, 0x00, 0x01, 0, 0, 0, 4, 'e', 'c', 'h', 'o'},
+	[]byte{0x82, 0x21, 0x01, 0x04, 'e', 'c', 'h', 'o'},
+	[]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01},
+	[]byte("GET / HTTP/1.1\r\n"),
+	[]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+}
+
 // FuzzMatchDisjointMonotone checks the two promises every matcher makes:
 // no two registered protocols say yes to the same bytes, and each
 // protocol's answer never changes once given, however many more bytes
 // arrive.
 func FuzzMatchDisjointMonotone(f *testing.F) {
-	f.Add([]byte{0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1})
-	f.Add([]byte{0x02, 0x01, 0x01, 0x00, 0x01, 0x01, 0, 0, 0, 1})
-	f.Add([]byte{0x01, 0x00, 0x00, 0x10, 0x80, 0x01, 0x00, 0x01})
-	f.Add([]byte{0x02, 0x00, 0x00, 0x10, 0x82, 0x21, 0x01})
-	f.Add([]byte{0xda, 0xbb, 0xc2, 0x00, 0, 0, 0, 0, 0, 0, 0, 1})
-	f.Add([]byte{0x80, 0x01, 0x00, 0x01, 0, 0, 0, 4, 'e', 'c', 'h', 'o'})
-	f.Add([]byte{0x82, 0x21, 0x01, 0x04, 'e', 'c', 'h', 'o'})
-	f.Add([]byte{0, 0, 0, 20, 0x80, 0x01, 0x00, 0x01})
-	f.Add([]byte("GET / HTTP/1.1\r\n"))
-	f.Add([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
+	for _, s := range matchSeeds {
+		f.Add(s)
+	}
 	protos := xprotocol.Detectable()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > 128 {

@@ -308,6 +308,18 @@ func redecodeDubbo(t *testing.T, b []byte) *dubbo.Frame {
 	return f
 }
 
+// dubboBodySeeds are the bodies of the library-written requests of
+// dubboSeeds.
+func dubboBodySeeds(t testing.TB) [][]byte {
+	var seeds [][]byte
+	for _, s := range dubboSeeds(t) {
+		if len(s) > 16 && s[2]&dubbo.FlagRequest != 0 && s[2]&dubbo.FlagEvent == 0 {
+			seeds = append(seeds, s[16:])
+		}
+	}
+	return seeds
+}
+
 // FuzzDubboBody is differential: for request bodies the library decodes,
 // the in-place reader must agree on the five leading strings; when the
 // library decodes the whole body, on the arguments' extent and the string
@@ -325,10 +337,8 @@ func redecodeDubbo(t *testing.T, b []byte) *dubbo.Frame {
 // the bytes declare before reading them: bodies with a 4-byte int over 1M
 // are skipped, so the fuzzer cannot make it exhaust memory.
 func FuzzDubboBody(f *testing.F) {
-	for _, s := range dubboSeeds(f) {
-		if len(s) > 16 && s[2]&dubbo.FlagRequest != 0 && s[2]&dubbo.FlagEvent == 0 {
-			f.Add(s[16:])
-		}
+	for _, s := range dubboBodySeeds(f) {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if len(body) > 1<<16 || libraryQuirk(body) {

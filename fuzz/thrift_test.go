@@ -81,6 +81,28 @@ func thriftSeeds(t testing.TB, v thrift.Variant) [][]byte {
 	return append(seeds, wire)
 }
 
+// thriftDecodeSeeds are the library-written messages of every variant,
+// each behind a server session's selector (0) and its client session's
+// (the variant), cut in half and with a flipped bit, and all of a variant's
+// messages in one stream; and three edge cases: a framed length at the
+// limit, a list header claiming 2^31-1 elements, an overlong varint.
+func thriftDecodeSeeds(t testing.TB) [][]byte {
+	var out [][]byte
+	for _, v := range thrift.AllVariants() {
+		seeds := thriftSeeds(t, v)
+		for _, s := range seeds {
+			bad := append([]byte{0}, s...)
+			bad[1+len(s)/3] ^= 0x40
+			out = append(out, append([]byte{0}, s...), append([]byte{byte(v)}, s...), append([]byte{byte(v)}, s[:len(s)/2]...), bad)
+		}
+		out = append(out, append([]byte{byte(v)}, bytes.Join(seeds, nil)...))
+	}
+	return append(out,
+		[]byte{0, 0x7f, 0xff, 0xff, 0xff, 0x80, 0x01, 0x00, 0x01},
+		[]byte{1, 0x80, 0x01, 0x00, 0x01, 0, 0, 0, 1, 'm', 0, 0, 0, 1, 15, 0, 1, 8, 0x7f, 0xff, 0xff, 0xff, 1},
+		[]byte{3, 0x82, 0x21, 0x01, 0x01, 'm', 0x19, 0xf9, 0xff, 0xff, 0xff, 0xff, 0x07})
+}
+
 // FuzzThriftDecode decodes arbitrary bytes as a stream of Thrift messages.
 // The first byte picks the session: 0 a server session that detects the
 // variant, 1..4 a client session told that variant. Decode must never
@@ -89,21 +111,9 @@ func thriftSeeds(t testing.TB, v thrift.Variant) [][]byte {
 // own bytes, decode again to the same fields, have every prefix incomplete,
 // be renumbered and restored, and survive a service strip.
 func FuzzThriftDecode(f *testing.F) {
-	for _, v := range thrift.AllVariants() {
-		seeds := thriftSeeds(f, v)
-		for _, s := range seeds {
-			f.Add(append([]byte{0}, s...))
-			f.Add(append([]byte{byte(v)}, s...))
-			f.Add(append([]byte{byte(v)}, s[:len(s)/2]...))
-			bad := append([]byte{0}, s...)
-			bad[1+len(s)/3] ^= 0x40
-			f.Add(bad)
-		}
-		f.Add(append([]byte{byte(v)}, bytes.Join(seeds, nil)...))
+	for _, s := range thriftDecodeSeeds(f) {
+		f.Add(s)
 	}
-	f.Add([]byte{0, 0x7f, 0xff, 0xff, 0xff, 0x80, 0x01, 0x00, 0x01})
-	f.Add([]byte{1, 0x80, 0x01, 0x00, 0x01, 0, 0, 0, 1, 'm', 0, 0, 0, 1, 15, 0, 1, 8, 0x7f, 0xff, 0xff, 0xff, 1})
-	f.Add([]byte{3, 0x82, 0x21, 0x01, 0x01, 'm', 0x19, 0xf9, 0xff, 0xff, 0xff, 0xff, 0x07})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
 			return
@@ -225,6 +235,22 @@ func thriftRedecode(t *testing.T, v thrift.Variant, b []byte) thriftFields {
 	return thriftFieldsOf(f)
 }
 
+// thriftHeaderSeeds are the library-written unframed messages, binary
+// (selector 0) and compact (1), whole and one byte short.
+func thriftHeaderSeeds(t testing.TB) [][]byte {
+	var out [][]byte
+	for _, v := range []thrift.Variant{thrift.BinaryUnframed, thrift.CompactUnframed} {
+		sel := byte(0)
+		if v.Compact() {
+			sel = 1
+		}
+		for _, s := range thriftSeeds(t, v) {
+			out = append(out, append([]byte{sel}, s...), append([]byte{sel}, s[:len(s)-1]...))
+		}
+	}
+	return out
+}
+
 // FuzzThriftHeader is a differential test against the Apache library. The
 // first byte picks binary (even) or compact (odd); the rest is read as an
 // unframed message. Where the library's ReadMessageBegin accepts it with a
@@ -233,15 +259,8 @@ func thriftRedecode(t *testing.T, v thrift.Variant, b []byte) thriftFields {
 // the codec's walker ends the message exactly where the library's Skip of
 // the args struct ends it — and fails exactly when Skip fails.
 func FuzzThriftHeader(f *testing.F) {
-	for _, v := range []thrift.Variant{thrift.BinaryUnframed, thrift.CompactUnframed} {
-		sel := byte(0)
-		if v.Compact() {
-			sel = 1
-		}
-		for _, s := range thriftSeeds(f, v) {
-			f.Add(append([]byte{sel}, s...))
-			f.Add(append([]byte{sel}, s[:len(s)-1]...))
-		}
+	for _, s := range thriftHeaderSeeds(f) {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {

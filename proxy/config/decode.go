@@ -131,6 +131,11 @@ func syntaxError(err error, data []byte) *FieldError {
 		if parserProblems[msg] {
 			line++
 		}
+		// A problem at the end of a file whose last line has no line
+		// break is on that last line, not on the one after it.
+		if last := yamlLines(data); line > last {
+			line = last
+		}
 	} else if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		line = lineOf(data, []byte("*"+m[1]))
@@ -143,6 +148,24 @@ func syntaxError(err error, data []byte) *FieldError {
 		}
 	}
 	return &FieldError{Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// yamlLines counts the lines of data as the YAML reader does: a line
+// break is CR LF, CR, LF, NEL, LS or PS.
+func yamlLines(data []byte) int {
+	lines := 1
+	for i := 0; i < len(data); i++ {
+		switch {
+		case data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			i++
+			lines++
+		case data[i] == '\r' || data[i] == '\n':
+			lines++
+		case bytes.HasPrefix(data[i:], []byte("\u0085")) || bytes.HasPrefix(data[i:], []byte("\u2028")) || bytes.HasPrefix(data[i:], []byte("\u2029")):
+			lines++
+		}
+	}
+	return lines
 }
 
 // lineOf returns the 1-based line of the first occurrence of sub in data,
