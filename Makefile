@@ -28,6 +28,12 @@ tools:
 unit:
 	$(GO) test -race -count=1 -timeout 10m ./...
 
+## soak: the chaos test (every protocol under load, upstreams killed and restarted, reloads)
+## for SOAK (default 10m; e.g. SOAK=1h make soak); not part of `make test`
+.PHONY: soak
+soak:
+	XGATE_SOAK=$${SOAK:-10m} $(GO) test -race -count=1 -run '^TestChaos$$' -timeout $${SOAK_TIMEOUT:-3h} -v ./cmd/xgate
+
 ## lint: gofmt, go vet and staticcheck must be clean
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -44,10 +50,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./codecs/bolt ./codecs/dubbo ./codecs/thrift ./codecs/http1 ./codecs/http2 ./transport ./detect
 	$(GO) test -run '^$$' -bench . -benchtime 100000x ./cmd/xgate
 
-## fuzz-smoke: every fuzz target for FUZZTIME (CI)
+## fuzz-smoke: every fuzz target for FUZZTIME (CI); FUZZ=regexp picks targets (FUZZ=FuzzHTTP2Frames)
 fuzz-smoke:
 	@for p in $(FUZZ_PKGS); do \
-	  targets=$$($(GO) test -list '^Fuzz' $$p) || { echo "$$targets"; exit 1; }; \
+	  targets=$$($(GO) test -list '$(or $(FUZZ),^Fuzz)' $$p) || { echo "$$targets"; exit 1; }; \
 	  for t in $$(echo "$$targets" | grep '^Fuzz'); do \
 	    echo "fuzz $$p $$t ($(FUZZTIME))"; \
 	    out=$$($(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p 2>&1); rc=$$?; echo "$$out" | tail -3; \
@@ -58,7 +64,8 @@ fuzz-smoke:
 	  done; \
 	done
 
-## fuzz: every fuzz target for 10 minutes (for humans; FUZZTIME=1h make fuzz for longer)
+## fuzz: every fuzz target for 10 minutes (for humans; FUZZTIME=1h make fuzz for longer; FUZZ=regexp
+## for some targets; docs/fuzzing.md)
 fuzz:
 	$(MAKE) fuzz-smoke FUZZTIME=$${FUZZTIME:-10m}
 

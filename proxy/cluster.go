@@ -41,6 +41,7 @@ type host struct {
 	active       atomic.Int64 // requests in flight, every loop
 	od           *outlier.Host
 	hc           *healthcheck.Target
+	stats        *hostStats // observe.go
 }
 
 func (h *host) healthy(now int64) bool {
@@ -74,7 +75,7 @@ type hostSet struct {
 }
 
 func (c *cluster) newHost(addr string, weight uint32, md map[string]string) *host {
-	return &host{addr: addr, weight: weight, metadata: md, od: c.outlier.Add(), hc: healthcheck.NewTarget(addr)}
+	return &host{addr: addr, weight: weight, metadata: md, od: c.outlier.Add(), hc: healthcheck.NewTarget(addr), stats: c.obs.m.hostStats(c.name, addr)}
 }
 
 // publish makes hosts the cluster's host set.
@@ -109,6 +110,10 @@ func healthTargets(hosts []*host) []*healthcheck.Target {
 	return out
 }
 
+// dnsResolver resolves strict_dns endpoints; nil is net.DefaultResolver
+// (tests replace it).
+var dnsResolver dns.Resolver
+
 // startDNS resolves a strict_dns cluster's endpoints once now, then every
 // dns_refresh_rate, publishing each changed address set. Hosts that stay
 // keep their state; new ones get weight 1 and no metadata.
@@ -117,7 +122,7 @@ func (c *cluster) startDNS(log interface{ Warn(string, ...any) }) error {
 		return nil
 	}
 	w, err := dns.New(dns.Config{
-		Endpoints: c.dnsConfig.Endpoints, RefreshRate: c.dnsConfig.DNSRefreshRate,
+		Endpoints: c.dnsConfig.Endpoints, RefreshRate: c.dnsConfig.DNSRefreshRate, Resolver: dnsResolver,
 		OnChange: func(addrs []string) {
 			c.dnsMu.Lock()
 			defer c.dnsMu.Unlock()
@@ -136,6 +141,7 @@ func (c *cluster) startDNS(log interface{ Warn(string, ...any) }) error {
 			}
 			for _, h := range old {
 				c.outlier.Remove(h.od)
+				c.forgetHost(h)
 			}
 			if err := c.publish(hosts); err != nil {
 				log.Warn("dns: new hosts not used", "cluster", c.name, "err", err)
@@ -216,6 +222,7 @@ type cluster struct {
 	mirrorSkipped prometheus.Counter
 	hcHealthy     prometheus.Counter
 	hcUnhealthy   prometheus.Counter
+	obs           clusterObs // observe.go
 
 	set        atomic.Pointer[hostSet]
 	lbConfig   lb.Config
@@ -231,6 +238,7 @@ type cluster struct {
 	breakers *breaker.Breakers
 	hb       heartbeat.Config
 	hcConfig config.HealthCheck
+	tls      *upstreamTLS // nil: plain TCP upstreams (tlsconfig.go)
 	// retired: a reload replaced the cluster; its connections close as
 	// they fall idle.
 	retired atomic.Bool
@@ -259,6 +267,7 @@ func newCluster(idx int, c config.Cluster, m *metrics, prev ...*lb.Table) (*clus
 		mirrorSkipped: m.mirrors.WithLabelValues(c.Name, "skipped"),
 		hcHealthy:     m.healthTransitions.WithLabelValues(c.Name, "healthy"),
 		hcUnhealthy:   m.healthTransitions.WithLabelValues(c.Name, "unhealthy"),
+		obs:           m.clusterObs(c.Name),
 		outlier: outlier.NewDetector(outlier.Config{
 			ConsecutiveFailures: c.OutlierDetection.ConsecutiveFailures, BaseEjectionTime: c.OutlierDetection.BaseEjectionTime,
 			MaxEjectionTime: c.OutlierDetection.MaxEjectionTime, MaxEjectionPercent: c.OutlierDetection.MaxEjectionPercent,
@@ -348,6 +357,7 @@ func (c *cluster) startHealthCheck(hc config.HealthCheck, proto xprotocol.Protoc
 		Kind: kind, Interval: hc.Interval, Timeout: hc.Timeout,
 		UnhealthyThreshold: hc.UnhealthyThreshold, HealthyThreshold: hc.HealthyThreshold,
 		Protocol: proto, Session: xprotocol.SessionOptions{Role: xprotocol.RoleClient},
+		Dial: c.healthDial(),
 		OnChange: func(t *healthcheck.Target, healthy bool, _ error) {
 			if healthy {
 				c.hcHealthy.Inc()

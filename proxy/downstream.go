@@ -29,6 +29,9 @@ type downstream struct {
 	detectT  transport.Timer
 	inflight int
 	closed   bool
+	// partial: input was left unconsumed (part of a frame, or requests
+	// not read yet), so a close now drops a request.
+	partial  bool
 	goneAway bool // a GOAWAY (or its protocol's equivalent) was sent
 	// serial is set for protocol variants that carry one request at a time
 	// (ping-pong): the next request is read only after the previous one is
@@ -56,6 +59,8 @@ type downstream struct {
 	waitConn  bool
 	blockedOn *upstream
 	pressT    transport.Timer
+	ps        *protoStats     // the protocol's series, once detected (observe.go)
+	headT     transport.Timer // request_header_timeout (limits.go)
 }
 
 // OnOpen implements transport.Handler.
@@ -64,9 +69,7 @@ func (ds *downstream) OnOpen(c *transport.Conn) {
 	ds.l.connsActive.Inc()
 	ds.detectT.Fire = ds.detectExpired
 	c.Loop().AfterFunc(&ds.detectT, ds.l.cfg.DetectTimeout)
-	if ds.l.cfg.IdleTimeout > 0 {
-		c.SetIdleTimeout(ds.l.cfg.IdleTimeout)
-	}
+	ds.openLimits(c)
 }
 
 func (ds *downstream) detectExpired() {
@@ -84,7 +87,7 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 		}
 		return 0
 	}
-	off := 0
+	off, incomplete, framed := 0, false, false
 	for off < len(data) && !c.Closed() {
 		if ds.waitConn || ds.blockedOn != nil {
 			break // resumed by resume (stream.go)
@@ -94,6 +97,7 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 		}
 		f, n, err := ds.sess.Decode(data[off:])
 		if err == xprotocol.ErrIncomplete {
+			incomplete = true
 			break
 		}
 		if err != nil {
@@ -108,9 +112,13 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 		}
 		off += n
 		if f != nil {
+			framed = true
 			ds.handle(f)
 		}
 	}
+	ds.partial = off < len(data)
+	ds.watchHead(incomplete, framed)
+	ds.ps.received(off)
 	ds.flush()
 	return off
 }
@@ -119,7 +127,7 @@ func (ds *downstream) OnData(c *transport.Conn, data []byte) int {
 // when the session says it is finished.
 func (ds *downstream) flush() {
 	if ds.flusher != nil {
-		ds.conn.SetBuffer(ds.flusher.AppendPending(ds.conn.Buffer()))
+		ds.setBuffer(ds.flusher.AppendPending(ds.conn.Buffer()))
 	}
 	if ds.closing != nil && ds.closing.ShouldClose() {
 		ds.conn.Close(nil)
@@ -141,6 +149,7 @@ func (ds *downstream) detect(data []byte) bool {
 	ds.conn.Loop().Stop(&ds.detectT)
 	ds.l.detectMatched[p.Name()].Inc()
 	ds.proto = p
+	ds.ps = ds.l.stats.protos[p.Name()]
 	ds.variants, _ = p.(xprotocol.Variants)
 	if io, ok := p.(xprotocol.ImplicitOneway); ok {
 		ds.implicitOneway = io.ImplicitOneway()
@@ -148,7 +157,8 @@ func (ds *downstream) detect(data []byte) bool {
 	ds.sess = p.NewSession(xprotocol.SessionOptions{
 		Role: xprotocol.RoleServer, MaxFrameSize: ds.l.cfg.MaxFrameSize,
 		MaxHeaderBytes: ds.l.cfg.MaxHeaderBytes,
-		RemoteAddr:     ds.conn.RemoteAddr(), Secure: ds.l.secure,
+		MaxHeaderCount: ds.l.cfg.MaxHeaderCount, MaxStreams: ds.l.cfg.MaxConcurrentStreams,
+		RemoteAddr: ds.conn.RemoteAddr(), Secure: ds.l.secure,
 	})
 	ds.flusher, _ = ds.sess.(xprotocol.Flusher)
 	ds.closing, _ = ds.sess.(xprotocol.Closing)
@@ -188,6 +198,7 @@ func (ds *downstream) handle(f xprotocol.Frame) {
 		ds.heartbeat(f, variant)
 		return
 	}
+	ds.ps.request()
 	if f.Kind() == xprotocol.KindRequest && ds.inflight >= ds.l.cfg.MaxRequestsPerConnection {
 		ds.reject(f, xprotocol.StatusOverload, "too many requests in flight on this connection")
 		return
@@ -236,6 +247,7 @@ func (ds *downstream) admit(p *pending, f xprotocol.Frame) {
 	p.ds, p.req, p.origID = ds, f, f.StreamID()
 	p.reqOpen = !f.EndStream()
 	ds.reqSeq++
+	p.obs.start = ds.conn.Loop().Now()
 	p.seq = ds.reqSeq
 	ds.current = p
 	ds.inflight++
@@ -277,9 +289,7 @@ func (ds *downstream) routeTo(f xprotocol.Frame, rt *route.Route, variant uint8,
 		ds.reject(f, xprotocol.StatusOverload, msg)
 		return
 	}
-	if c := rtg.requests[cl]; c != nil {
-		c.Inc()
-	}
+	rs := rtg.count(rt, cl) // observe.go
 	rt.ApplyRequest(f)
 	if m := rt.Mirror; m != nil && f.EndStream() && m.Sample(ds.ls.rand.Uint64()) && m.Accepts(f.Protocol()) {
 		ds.mirror(m.Cluster.(*cluster), f, up, variant)
@@ -299,6 +309,8 @@ func (ds *downstream) routeTo(f xprotocol.Frame, rt *route.Route, variant uint8,
 		ds.admit(p, f)
 	}
 	p.rt, p.cl, p.upProto, p.variant = rt, cl, up, variant
+	p.obs.rs = rs
+	p.span = ds.l.tracer.Start(f, ds.l.cfg.Name, rt, cl.name)
 	p.holdsRequest = true
 	cl.budget.StartRequest()
 	p.budgeted = true
@@ -330,11 +342,16 @@ func (p *pending) forward() {
 
 // forwardOneway sends a request nobody waits an answer for.
 func (ds *downstream) forwardOneway(f xprotocol.Frame, cl *cluster, rt *route.Route, up xprotocol.Protocol, variant uint8) {
+	sp := ds.l.tracer.Start(f, ds.l.cfg.Name, rt, cl.name)
+	defer sp.End(0)
 	defer f.Release()
 	h, hi := ds.pickHost(f, cl, rt)
 	if h == nil {
+		sp.Respond(nil, xprotocol.StatusUnavailable, "no healthy host")
 		return
 	}
+	sp.Upstream(h.addr)
+	sp.Respond(nil, xprotocol.StatusOK, "") // nothing answers a oneway call
 	hp := ds.ls.pool(cl, hi, h, up, variant)
 	var err error
 	if hp.mode == xprotocol.PoolPingPong {
@@ -413,7 +430,9 @@ func (p *pending) send() (bool, xprotocol.Status, string) {
 	}
 	hp := ds.ls.pool(cl, hi, h, p.upProto, p.variant)
 	p.hp, p.host = hp, h
+	p.span.Upstream(h.addr)
 	h.active.Add(1)
+	p.sentTo(h)
 	if p.filtered {
 		in := p.fh.Info()
 		in.UpstreamHost, in.BytesReceived = h.addr, int64(f.Size())
@@ -482,6 +501,7 @@ func (ds *downstream) presumeOneway(p *pending) {
 // reply with status st when resp is nil, and releases both frames.
 func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Status, msg string) {
 	req := p.req
+	p.span.Respond(resp, st, msg)
 	if p.detached {
 		// Presumed oneway: the client stopped waiting for it long ago.
 		if resp != nil {
@@ -490,6 +510,7 @@ func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Stat
 		p.releaseReq()
 		return
 	}
+	p.observeEnd(st)
 	if p.filtered && resp == nil {
 		in := p.fh.Info()
 		in.Status, in.Details = st, msg
@@ -563,6 +584,7 @@ func (ds *downstream) goAway() {
 func (ds *downstream) reject(req xprotocol.Frame, st xprotocol.Status, msg string) {
 	if r := ds.proto.ErrorReply(req, st, msg); r != nil {
 		ds.l.replies.inc(st)
+		ds.ps.response(st)
 		ds.write(r)
 		r.Release()
 	}
@@ -576,7 +598,7 @@ func (ds *downstream) write(f xprotocol.Frame) {
 		ds.l.log.Warn("encode to client", "remote", ds.conn.RemoteAddr(), "err", err)
 		return
 	}
-	ds.conn.SetBuffer(buf)
+	ds.setBuffer(buf)
 	ds.flush()
 	if backlog(ds.conn, ds.flusher) > ds.l.writeLimit {
 		// A client that does not read what it asked for: its replies
@@ -591,9 +613,13 @@ func (ds *downstream) write(f xprotocol.Frame) {
 // in their upstream's table until answered or timed out, and their replies
 // are then dropped.
 func (ds *downstream) OnClose(c *transport.Conn, err error) {
+	if ds.inflight > 0 || (ds.partial && ds.proto != nil) {
+		ds.l.abandoned.Inc()
+	}
 	ds.closed = true
 	ds.conn.Loop().Stop(&ds.detectT)
 	ds.conn.Loop().Stop(&ds.pressT)
+	ds.closeLimits(err)
 	ds.cancelStreams()
 	ds.l.connsActive.Dec()
 	if err != nil && err != transport.ErrClosed {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/xgate/xgate/proxy/config"
+	"github.com/xgate/xgate/proxy/tracing"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	// for on the admin API (POST /reload); SIGHUP handling is the caller's
 	// (cmd/xgate calls Reload).
 	Loader func() (*config.Config, error)
+	// LogLevel, when set, is the level of Logger's handler: the admin API
+	// (GET and PUT /logging?level=debug) reads and changes it at run time.
+	LogLevel *slog.LevelVar
 }
 
 // Gateway runs the listeners and admin server of one configuration.
@@ -49,6 +53,8 @@ type Gateway struct {
 	adminLn   net.Listener
 	adminDone chan struct{}
 	ready     atomic.Bool
+	tracer    *tracing.Tracer // nil while tracing is off
+	logLevel  *slog.LevelVar  // nil: the log level is fixed (admin.go)
 }
 
 // New builds a gateway from a validated configuration without binding any
@@ -62,15 +68,20 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	g := &Gateway{cfg: cfg, reg: reg, loader: opts.Loader, log: log, m: newMetrics(), stopping: make(chan struct{})}
+	g := &Gateway{cfg: cfg, reg: reg, loader: opts.Loader, log: log, m: newMetrics(), stopping: make(chan struct{}), logLevel: opts.LogLevel}
+	g.m.reg.MustRegister(newClusterCollector(g)) // observe.go
 	clusters, byName, err := g.buildClusters(cfg)
 	if err != nil {
 		return nil, err
 	}
 	g.clusters = clusters
+	if g.tracer, err = tracing.New(cfg.Tracing, log); err != nil {
+		return nil, err
+	}
 	for _, lc := range cfg.Listeners {
 		l, err := g.buildListener(lc, byName)
 		if err != nil {
+			_ = g.tracer.Shutdown(context.Background()) // nothing was traced yet
 			return nil, err
 		}
 		g.listeners = append(g.listeners, l)
@@ -136,6 +147,7 @@ func (g *Gateway) startAdmin() error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("POST /reload", g.handleReload)
 	mux.HandleFunc("POST /route_plugins/{name}/config", g.handlePluginConfig)
+	g.registerAdmin(mux) // admin.go: /config, /clusters, /logging, /debug/pprof/
 	g.adminLn = ln
 	g.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	g.adminDone = make(chan struct{})
@@ -213,6 +225,9 @@ func (g *Gateway) stop(ctx context.Context) error {
 		}
 		<-g.adminDone
 		g.admin = nil
+	}
+	if err := g.tracer.Shutdown(ctx); err != nil { // flushes the spans still queued
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

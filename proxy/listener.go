@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 	"github.com/xgate/xgate/detect"
 	"github.com/xgate/xgate/proxy/config"
 	"github.com/xgate/xgate/proxy/filter"
+	"github.com/xgate/xgate/proxy/tracing"
 	"github.com/xgate/xgate/transport"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -35,9 +35,14 @@ type listener struct {
 	// implicitOneway counts requests inferred to be oneway calls.
 	implicitOneway prometheus.Counter
 	clientResets   prometheus.Counter
+	abandoned      prometheus.Counter // client connections that ended mid-request
 	slowClients    prometheus.Counter
 	pressurePauses prometheus.Counter
+	stats          listenerStats   // observe.go
+	timeouts       timeoutCounters // limits.go
 
+	// tracer makes the requests' spans; nil while tracing is off.
+	tracer *tracing.Tracer
 	// secure: the listener terminates TLS.
 	secure bool
 	// Back-pressure between a client and its upstreams (stream.go): a
@@ -76,8 +81,10 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 		replies:        m.statusCounters(m.localReplies, cfg.Name),
 		implicitOneway: m.implicitOneway.WithLabelValues(cfg.Name),
 		clientResets:   m.clientResets.WithLabelValues(cfg.Name),
+		abandoned:      m.incompleteCloses.WithLabelValues(cfg.Name),
 		slowClients:    m.slowClients.WithLabelValues(cfg.Name),
 		pressurePauses: m.pressure.WithLabelValues(cfg.Name),
+		timeouts:       newTimeoutCounters(m, cfg.Name),
 		secure:         cfg.TLS != nil,
 		highWater:      highWater,
 		lowWater:       highWater / 2,
@@ -96,6 +103,7 @@ func newListener(cfg config.Listener, reg *xprotocol.Registry, clusters map[stri
 	for _, p := range protos {
 		l.detectMatched[p.Name()] = m.detect.WithLabelValues(cfg.Name, "matched", p.Name())
 	}
+	l.initStats(protos)
 	return l, nil
 }
 
@@ -105,20 +113,9 @@ const highWater = 1 << 20
 // start binds the listener's port.
 func (l *listener) start() error {
 	refused := l.m.connsRefused
-	var tlsCfg *tls.Config
-	if t := l.cfg.TLS; t != nil {
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-		if err != nil {
-			return fmt.Errorf("listener %s: tls: %w", l.cfg.Name, err)
-		}
-		tlsCfg = &tls.Config{
-			Certificates: []tls.Certificate{cert},
-			MinVersion:   tls.VersionTLS12,
-			// ALPN: HTTP/2 when the client offers it; the protocol is still
-			// detected from the decrypted bytes, so RPC protocols over TLS
-			// (no ALPN) work too.
-			NextProtos: []string{"h2", "http/1.1"},
-		}
+	tlsCfg, err := l.serverTLS() // tlsconfig.go
+	if err != nil {
+		return err
 	}
 	s, err := transport.Listen(transport.ServerOptions{
 		TLS:          tlsCfg,

@@ -39,8 +39,27 @@ type metrics struct {
 	upstreamCloses    *prometheus.CounterVec // cluster, reason
 	mirrors           *prometheus.CounterVec // cluster, result
 	clientResets      *prometheus.CounterVec // listener
+	incompleteCloses  *prometheus.CounterVec // listener
 	slowClients       *prometheus.CounterVec // listener
 	pressure          *prometheus.CounterVec // listener
+	timeouts          *prometheus.CounterVec // listener, kind (limits.go)
+
+	// Observability (observe.go): per listener and protocol, per route,
+	// per upstream host; resolved once per listener, route and host.
+	dsRequests     *prometheus.CounterVec   // listener, protocol
+	dsResponses    *prometheus.CounterVec   // listener, protocol, status
+	dsRxBytes      *prometheus.CounterVec   // listener, protocol
+	dsTxBytes      *prometheus.CounterVec   // listener, protocol
+	dsActiveReqs   *prometheus.GaugeVec     // listener
+	routeRequests  *prometheus.CounterVec   // listener, route, cluster
+	routeResponses *prometheus.CounterVec   // listener, route, cluster, status
+	routeDuration  *prometheus.HistogramVec // listener, route, cluster
+	hostRequests   *prometheus.CounterVec   // cluster, host
+	hostResponses  *prometheus.CounterVec   // cluster, host, status
+	hostDuration   *prometheus.HistogramVec // cluster, host
+	upRxBytes      *prometheus.CounterVec   // cluster
+	upTxBytes      *prometheus.CounterVec   // cluster
+	routeSeries    routeSeriesSet           // route label sets resolved (observe.go)
 }
 
 func newMetrics() *metrics {
@@ -77,8 +96,11 @@ func newMetrics() *metrics {
 	m.reloads = counter("config_reloads_total", "Configuration reloads, by result: ok or refused.", "result")
 	m.resends = counter("upstream_refused_resends_total", "Requests sent again after the upstream refused them unprocessed (HTTP/2 REFUSED_STREAM).", "cluster")
 	m.clientResets = counter("downstream_stream_resets_total", "Streams reset (cancelled) by the client.", "listener")
+	m.incompleteCloses = counter("downstream_incomplete_closes_total", "Client connections that ended in the middle of a request: a partial or unread request dropped, or requests still in flight (abandoned).", "listener")
 	m.slowClients = counter("downstream_slow_client_closes_total", "Client connections closed because they did not read their replies.", "listener")
 	m.pressure = counter("backpressure_pauses_total", "Times a client's request body was paused because its upstream was not keeping up.", "listener")
+	m.timeouts = counter("downstream_timeouts_total", "Client connections closed by a timeout, by kind: idle, request_header, write.", "listener", "kind")
+	m.registerObservability(counter)
 	return m
 }
 

@@ -51,6 +51,9 @@ func (g *Gateway) buildClusters(cfg *config.Config) ([]*cluster, map[string]*clu
 		}
 		cl.proto = proto
 		cl.hcConfig = cc.HealthCheck
+		if err := cl.setupTLS(cc, g.log, g.m); err != nil {
+			return nil, nil, err
+		}
 		out = append(out, cl)
 		byName[cc.Name] = cl
 	}
@@ -58,7 +61,11 @@ func (g *Gateway) buildClusters(cfg *config.Config) ([]*cluster, map[string]*clu
 }
 
 func (g *Gateway) buildListener(lc config.Listener, clusters map[string]*cluster) (*listener, error) {
-	return newListener(lc, g.reg, clusters, g.m, g.log)
+	l, err := newListener(lc, g.reg, clusters, g.m, g.log)
+	if l != nil {
+		l.tracer = g.tracer
+	}
+	return l, err
 }
 
 // sameBinding reports whether two listener configurations differ only in
@@ -79,6 +86,9 @@ func (g *Gateway) Reload(cfg *config.Config) error {
 	}
 	if !reflect.DeepEqual(cfg.Admin, g.cfg.Admin) {
 		return errors.New("reload: admin settings cannot change without a restart")
+	}
+	if !reflect.DeepEqual(cfg.Tracing, g.cfg.Tracing) {
+		return errors.New("reload: tracing settings cannot change without a restart")
 	}
 	clusters, byName, err := g.buildClusters(cfg)
 	if err != nil {
@@ -152,6 +162,8 @@ func (g *Gateway) Reload(cfg *config.Config) error {
 			l.sweepRetired()
 		}
 	}
+	g.m.forgetHosts(g.clusters, clusters) // per-host series of hosts that left (observe.go)
+	g.m.forgetRoutes(next)                // and per-route series of routes that left
 	g.listeners, g.clusters, g.cfg = next, clusters, cfg
 	g.m.reloads.WithLabelValues("ok").Inc()
 	g.log.Info("configuration reloaded", "listeners", len(next), "clusters", len(clusters))

@@ -15,6 +15,7 @@ import (
 type routing struct {
 	table    *route.Table
 	requests map[*cluster]prometheus.Counter // read-only after construction
+	routes   [][]*routeStats                 // by route ID (observe.go)
 }
 
 func newRouting(cfg *config.Listener, clusters map[string]*cluster, reg *xprotocol.Registry, m *metrics) (*routing, error) {
@@ -35,6 +36,7 @@ func newRouting(cfg *config.Listener, clusters map[string]*cluster, reg *xprotoc
 			r.requests[c] = m.requests.WithLabelValues(cfg.Name, c.name)
 		}
 	}
+	r.initRouteStats(cfg.Name, m)
 	return r, nil
 }
 

@@ -148,6 +148,11 @@ func (ds *downstream) abort(p *pending, st xprotocol.Status, msg string) {
 		return
 	}
 	if ds.resetter != nil {
+		if st == xprotocol.StatusUnavailable || st == xprotocol.StatusNoRoute {
+			// Not "unavailable": the upstream has processed the request
+			// (HTTP/2 would say REFUSED_STREAM, "safe to retry").
+			st = xprotocol.StatusServerError
+		}
 		rf := ds.resetter.NewReset(p.origID, st)
 		ds.write(rf)
 		rf.Release()
@@ -183,6 +188,7 @@ func (ds *downstream) checkPressure(u *upstream) {
 		return
 	}
 	ds.blockedOn = u
+	ds.conn.PauseReading() // until resume
 	ds.l.pressurePauses.Inc()
 	ds.conn.Loop().AfterFunc(&ds.pressT, pressureRecheck)
 }
@@ -208,14 +214,21 @@ func (ds *downstream) resume() {
 }
 
 // checkPressure stops decoding a ping-pong upstream while the client it
-// answers is not taking the response. (A multiplexed upstream serves many
-// clients and is not stopped for one; the client's own write limit bounds
-// what piles up for it.)
-func (u *upstream) checkPressure(ds *downstream) {
-	if u.blockedOn != nil || u.hp.mode != xprotocol.PoolPingPong || backlog(ds.conn, ds.flusher) <= ds.l.highWater {
+// answers is not taking the response. A multiplexed upstream serves many
+// clients and is not stopped for one: where its protocol has per-stream
+// flow control (HTTP/2) the response stream id alone is paused
+// (pauseStream, limits.go); elsewhere the client's own write limit bounds
+// what piles up for it.
+func (u *upstream) checkPressure(ds *downstream, id uint64) {
+	if u.hp.mode != xprotocol.PoolPingPong {
+		u.pauseStream(ds, id)
+		return
+	}
+	if u.blockedOn != nil || backlog(ds.conn, ds.flusher) <= ds.l.highWater {
 		return
 	}
 	u.blockedOn = ds
+	u.conn.PauseReading() // until recheckPressure resumes it
 	u.pressT.Fire = u.recheckPressure
 	u.hp.ls.loop.AfterFunc(&u.pressT, pressureRecheck)
 }

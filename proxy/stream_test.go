@@ -280,7 +280,9 @@ func TestUpstreamDeathMidResponseResetsClientStream(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, byte(tsReset), f.kind)
 	assert.EqualValues(t, 2, f.id)
-	assert.Equal(t, []byte{byte(xprotocol.StatusUnavailable)}, f.payload)
+	// server_error, not unavailable: the request was processed (HTTP/2
+	// maps unavailable to REFUSED_STREAM, "not processed, safe to retry").
+	assert.Equal(t, []byte{byte(xprotocol.StatusServerError)}, f.payload)
 }
 
 func TestSlowUpstreamPausesTheClientBody(t *testing.T) {

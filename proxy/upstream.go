@@ -11,6 +11,7 @@ import (
 	"github.com/xgate/xgate/proxy/lb"
 	"github.com/xgate/xgate/proxy/retry"
 	"github.com/xgate/xgate/proxy/route"
+	"github.com/xgate/xgate/proxy/tracing"
 	"github.com/xgate/xgate/transport"
 	"github.com/xgate/xgate/xprotocol"
 )
@@ -129,9 +130,13 @@ type pending struct {
 	// was free.
 	held  []xprotocol.Frame
 	timer transport.Timer
+	obs   reqObs // observations (observe.go)
+	// span is the request's trace span; zero while tracing is off.
+	span tracing.Span
 }
 
 func (ls *loopState) newPending() *pending {
+	ls.l.stats.activeReqs.Inc()
 	if n := len(ls.free); n > 0 {
 		p := ls.free[n-1]
 		ls.free[n-1] = nil
@@ -146,6 +151,8 @@ func (ls *loopState) newPending() *pending {
 }
 
 func (ls *loopState) freePending(p *pending) {
+	ls.l.stats.activeReqs.Dec()
+	p.span.End(p.tries)
 	for _, f := range p.held {
 		f.Release()
 	}
@@ -315,6 +322,7 @@ func (p *pending) resend() bool {
 // streamEnded finishes a request whose streamed response was relayed to
 // its end.
 func (p *pending) streamEnded() {
+	p.observeEnd(p.obs.status)
 	p.ls.loop.Stop(&p.timer)
 	p.releaseReq()
 	p.ds.done(p)
@@ -388,7 +396,7 @@ func (hp *hostPool) dial() *upstream {
 	u.flusher, _ = u.sess.(xprotocol.Flusher)
 	u.closing, _ = u.sess.(xprotocol.Closing)
 	u.eoi, _ = u.sess.(xprotocol.EndOfInput)
-	u.conn = hp.ls.loop.Dial(hp.h.addr, hp.cl.connectTimeout, u)
+	u.conn = hp.dialConn(u) // tlsconfig.go: TLS when the cluster says so
 	u.conn.Value = u
 	hp.conns = append(hp.conns, u)
 	u.flush() // a client preface (HTTP/2), sent once connected
@@ -571,6 +579,7 @@ type upstream struct {
 	// blockedOn: decoding paused while this client takes the response.
 	blockedOn *downstream
 	pressT    transport.Timer
+	paused    []pausedStream // multiplexed: response streams paused (limits.go)
 	// Upstream heartbeats (the cluster's heartbeat interval): sent when
 	// the connection is idle; unanswered ones close it and eject the host.
 	hbm heartbeat.Monitor
@@ -672,6 +681,7 @@ func (u *upstream) start(p *pending) {
 	u.current = p
 	p.up = u
 	p.upID = p.origID
+	p.obs.sent = u.hp.ls.loop.Now() // sent now, not when it was queued
 	if err := u.send(p.req); err != nil {
 		u.current = nil
 		u.hp.ls.l.log.Warn("forward request", "err", err)
@@ -705,7 +715,7 @@ func (u *upstream) send(f xprotocol.Frame) error {
 	if err != nil {
 		return fmt.Errorf("encode to upstream %s: %w", u.hp.h.addr, err)
 	}
-	u.conn.SetBuffer(buf)
+	u.setBuffer(buf)
 	u.flush()
 	return nil
 }
@@ -714,7 +724,7 @@ func (u *upstream) send(f xprotocol.Frame) error {
 // when the session says it is finished.
 func (u *upstream) flush() {
 	if u.flusher != nil {
-		u.conn.SetBuffer(u.flusher.AppendPending(u.conn.Buffer()))
+		u.setBuffer(u.flusher.AppendPending(u.conn.Buffer()))
 	}
 	if u.closing != nil && u.closing.ShouldClose() {
 		u.conn.Close(nil)
@@ -733,6 +743,7 @@ func (u *upstream) maybeRetire() {
 // OnOpen implements transport.Handler.
 func (u *upstream) OnOpen(*transport.Conn) {
 	u.opened = true
+	u.hp.h.stats.connOpened()
 	u.hp.h.markSuccess()
 	u.hp.cl.upConns.Inc()
 	if d := u.hp.cl.idleTimeout; d > 0 {
@@ -764,6 +775,7 @@ func (u *upstream) OnData(c *transport.Conn, data []byte) int {
 			u.dispatch(f)
 		}
 	}
+	u.received(off)
 	u.flush()
 	return off
 }
@@ -796,15 +808,16 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 			f.Release()
 			return
 		}
-		u.hp.cl.responses.inc(f.Status())
+		u.observeResponse(p, f.Status()) // observe.go
 		u.hp.h.od.Result(f.Status(), u.hp.ls.loop.Now().UnixNano())
 		if !f.EndStream() {
 			// A streamed response: relay the head, keep the stream.
 			p.ls.loop.Stop(&p.timer)
 			p.respOpen = true
+			p.span.Respond(f, f.Status(), "")
 			p.ds.track(p)
 			p.ds.relay(p, f)
-			u.checkPressure(p.ds)
+			u.checkPressure(p.ds, id)
 			return
 		}
 		u.take(id)
@@ -830,7 +843,7 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 		end := f.EndStream()
 		ds.relay(p, f)
 		if !end {
-			u.checkPressure(ds)
+			u.checkPressure(ds, id)
 			return
 		}
 		u.take(id)
@@ -946,8 +959,10 @@ func (u *upstream) OnClose(_ *transport.Conn, err error) {
 		hp.cl.breakers.Connections.Release()
 	}
 	hp.cl.upCloses.inc(u.opened, err)
+	hp.h.stats.connClosed(u.opened)
 	local := err == nil || errors.Is(err, transport.ErrClosed) || errors.Is(err, transport.ErrStopping) || errors.Is(err, transport.ErrIdleTimeout)
 	if !local {
+		hp.cl.noteTLSFailure(hp.h.addr, err)
 		if !u.opened {
 			hp.cl.connectFail.Inc()
 		}

@@ -50,6 +50,7 @@ type Conn struct {
 	out       []byte // batched writes, flushed at the end of the callback
 	queued    bool   // in loop.dirty
 	paused    bool   // reading paused by back-pressure
+	readHeld  bool   // reading paused by the handler (PauseReading)
 	closeErr  error
 	lingerEnd time.Time // a closing conn with pending writes waits until then
 	remote    string
@@ -57,6 +58,13 @@ type Conn struct {
 	idle      time.Duration
 	idleT     Timer
 	dialed    bool
+	// Stalled-write detection (SetWriteTimeout, writetimeout.go).
+	handed     uint64        // bytes handed to gnet or the TLS writer so far
+	writeTO    time.Duration // 0: off
+	held       func() int    // output the owner holds back (SetHeld)
+	writeT     Timer
+	lastSent   uint64    // bytes the peer had taken at the last check
+	progressAt time.Time // last check that saw progress or nothing pending
 
 	prev, next *Conn // loop.conns membership
 }
@@ -173,6 +181,7 @@ func (c *Conn) checkIdle() {
 // ResumeReading offers buffered inbound bytes to the handler again, e.g.
 // after it declined them. It is cheap to call when nothing is buffered.
 func (c *Conn) ResumeReading() {
+	c.readHeld = false
 	if c.state != stateOpen {
 		return
 	}

@@ -16,6 +16,9 @@
 //     bytes then exceed the inbound limit;
 //   - timers: a hashed timer wheel per loop, advanced by the engine ticker,
 //     for detect, request and idle timeouts (gnet has no deadlines);
+//   - write timeouts: Conn.SetWriteTimeout closes a connection whose peer
+//     took none of its pending output for the timeout (ErrWriteTimeout),
+//     progress being what the kernel (or the TLS writer) has taken;
 //   - non-blocking dials: an upstream connection is dialled with a timeout
 //     off the loop and enrolled into the caller's loop, where all its I/O
 //     then happens.

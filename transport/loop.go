@@ -217,6 +217,7 @@ func (l *Loop) finish(current gnet.Conn) gnet.Action {
 			if (c.gc == nil && c.tc == nil) || c.state == stateClosed {
 				continue // dialling: sent on open; closed: dropped
 			}
+			c.handed += uint64(len(c.out))
 			if len(c.out) > 0 && c.tc != nil {
 				c.lastIO = l.now
 				c.tc.send(c) // the connection's writer goroutine writes it
@@ -264,11 +265,13 @@ func (l *Loop) finish(current gnet.Conn) gnet.Action {
 
 // lingers reports whether a closing connection waits for its peer to take
 // its pending writes: not when the transport closes it for the peer's own
-// fault (not reading its replies, idle, over the inbound limit).
+// fault (not reading its replies, idle, over the inbound limit, a stalled
+// write).
 func (c *Conn) lingers() bool {
 	// A dialled (upstream) connection is closed because it is of no more
 	// use (timeout, broken stream): its owner has already moved on.
-	return !c.dialed && !c.paused && c.closeErr != ErrInboundLimit && c.closeErr != ErrIdleTimeout
+	return !c.dialed && !c.paused && c.closeErr != ErrInboundLimit && c.closeErr != ErrIdleTimeout &&
+		c.closeErr != ErrWriteTimeout
 }
 
 // closeLinger bounds how long a closed connection waits for its peer to

@@ -301,6 +301,15 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 		}
 		return l.finish(gc)
 	}
+	if c.readHeld {
+		// The handler will take nothing until ResumeReading: gnet keeps
+		// reading the socket, but its bytes are not copied out (Peek) on
+		// every read, only bounded.
+		if gc.InboundBuffered() > h.s.opts.InboundLimit {
+			c.Close(ErrInboundLimit)
+		}
+		return l.finish(gc)
+	}
 	if n := gc.InboundBuffered(); n > 0 {
 		data, _ := gc.Peek(n)
 		used := c.handler.OnData(c, data)
@@ -330,6 +339,7 @@ func (h *eventHandler) OnClose(gc gnet.Conn, err error) gnet.Action {
 	gc.SetContext(nil)
 	l.unlink(c)
 	l.wheel.remove(&c.idleT)
+	l.wheel.remove(&c.writeT)
 	if c.server != nil {
 		c.server.count.Add(-1)
 	}

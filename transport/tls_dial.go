@@ -3,10 +3,16 @@ package transport
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"time"
 )
+
+// ErrTLSHandshake wraps the error of a TLS handshake that failed in DialTLS
+// (a *tls.CertificateVerificationError when the peer's certificate did not
+// verify).
+var ErrTLSHandshake = errors.New("transport: tls handshake")
 
 // DialTLS is Dial over TLS: it connects to addr and performs the handshake
 // with cfg (cloned; ServerName defaults to addr's host, TLS 1.2 is the
@@ -71,7 +77,7 @@ func (l *Loop) dialTLS(c *Conn, addr string, timeout time.Duration, cfg *tls.Con
 		if s.tlsStopping() {
 			return ErrStopping
 		}
-		return fmt.Errorf("transport: tls handshake with %s: %w", addr, err)
+		return fmt.Errorf("%w with %s: %w", ErrTLSHandshake, addr, err)
 	}
 	_ = raw.SetDeadline(time.Time{})
 	tc.state = tc.nc.ConnectionState()

@@ -160,6 +160,9 @@ func TestTLSDialFailures(t *testing.T) {
 		err := recv(t, closed, "OnClose of the failed dial")
 		var unknown x509.UnknownAuthorityError
 		assert.True(t, errors.As(err, &unknown), "got %v", err)
+		assert.ErrorIs(t, err, ErrTLSHandshake)
+		var verr *tls.CertificateVerificationError
+		assert.True(t, errors.As(err, &verr), "a verification failure says so: %v", err)
 		srv.stop(t)
 		assert.Zero(t, opens.Load())
 		none(t, closed, "second OnClose")

@@ -55,6 +55,10 @@ type SessionOptions struct {
 	// MaxHeaderBytes bounds a frame's header block (HTTP head, HPACK-decoded
 	// header list); 0 means the codec's default.
 	MaxHeaderBytes int
+	// MaxHeaderCount bounds the header fields of one head or trailer
+	// section (HTTP field lines, HTTP/2 regular fields); 0 means the
+	// codec's default.
+	MaxHeaderCount int
 	// MaxStreams bounds the streams a multiplexing session keeps open at
 	// once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); 0 means the codec's
 	// default.

@@ -430,18 +430,26 @@ func errorsIsNoCurl(err error) bool { return errors.Is(err, httppeer.ErrNoCurl) 
 
 // TestHTTP2ClientThatNeverReads: an HTTP/2 client asks for a 1 GiB
 // download and never reads the body. Its window closes, the gateway holds
-// what the upstream sends up to a bound, then closes the client: memory
-// stays bounded and the event is counted.
+// what the upstream sends up to a bound (the upstream stream is paused),
+// then closes the client when it has taken nothing for write_timeout:
+// memory stays bounded and the event is counted.
 func TestHTTP2ClientThatNeverReads(t *testing.T) {
 	be := httpBackend(t, "h2", true)
-	g := httpGateway(t, "http2", be.Addr())
+	g := startGateway(t, fmt.Sprintf(`
+admin: {address: "{{ADMIN}}"}
+listeners:
+  - {name: edge, address: "{{ADDR}}", write_timeout: 2s, routes: [{cluster: web}]}
+clusters:
+  - {name: web, protocol: http2, endpoints: [%s], request_timeout: 5s}
+`, be.Addr()))
 	c := newHTTPClient(t, true)
 	resp, err := c.Get(fmt.Sprintf("http://%s/bytes/%d", g.addr, 1<<30))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
 	require.Eventually(t, func() bool {
-		return g.metric(`xgate_downstream_slow_client_closes_total{listener="edge"}`) >= 1
+		return g.metric(`xgate_downstream_slow_client_closes_total{listener="edge"}`)+
+			g.metric(`xgate_downstream_timeouts_total{kind="write",listener="edge"}`) >= 1
 	}, 30*time.Second, 20*time.Millisecond, "the client that does not read was never closed")
 	_, err = io.Copy(io.Discard, resp.Body)
 	assert.Error(t, err, "the download was cut off, not completed")

@@ -119,12 +119,12 @@ func cmdRun(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	path := fs.String("c", "", "configuration file")
 	drain := fs.Duration("drain-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
-	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error (changed at run time by the admin API: PUT /logging?level=debug)")
 	format := fs.String("log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	log, err := newLogger(stderr, *level, *format)
+	log, lv, err := newLogger(stderr, *level, *format)
 	if err != nil {
 		fmt.Fprintf(stderr, "xgate run: %v\n", err)
 		return 2
@@ -141,7 +141,7 @@ func cmdRun(args []string, stderr io.Writer) int {
 		}
 		return c, nil
 	}
-	gw, err := proxy.New(cfg, proxy.Options{Logger: log, Loader: loader})
+	gw, err := proxy.New(cfg, proxy.Options{Logger: log, LogLevel: lv, Loader: loader})
 	if err != nil {
 		fmt.Fprintf(stderr, "xgate run: %v\n", err)
 		return 1
@@ -186,17 +186,20 @@ func registered() config.Registered {
 	}
 }
 
-func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var lv slog.Level
+// newLogger builds the process logger: text or JSON lines on w, at a
+// level held in the returned LevelVar so that the admin API can change it
+// while the gateway runs (PUT /logging?level=debug).
+func newLogger(w io.Writer, level, format string) (*slog.Logger, *slog.LevelVar, error) {
+	lv := new(slog.LevelVar)
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("invalid -log-level %q: %w", level, err)
+		return nil, nil, fmt.Errorf("invalid -log-level %q: %w", level, err)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), lv, nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(slog.NewJSONHandler(w, opts)), lv, nil
 	}
-	return nil, fmt.Errorf("invalid -log-format %q: want text or json", format)
+	return nil, nil, fmt.Errorf("invalid -log-format %q: want text or json", format)
 }

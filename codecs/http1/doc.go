@@ -116,8 +116,8 @@
 // HTTP/1.1 and HTTP/2.
 //
 // Limits come from SessionOptions: MaxHeaderBytes bounds a head and a
-// trailer section (default 64 KiB; beyond it 431), with at most 100 field
-// lines (431) and an 8 KiB start-line (414); FrameLimit bounds every data
+// trailer section (default 64 KiB; beyond it 431), with at most
+// MaxHeaderCount field lines (default 100, at most 128; beyond it 431) and an 8 KiB start-line (414); FrameLimit bounds every data
 // frame. A Content-Length or chunk size is never allocated for before its
 // bytes arrive. Decoding a typical request, forwarding it and its response
 // allocates nothing once the pools are warm (TestForwardZeroAllocs).

@@ -64,11 +64,12 @@ var (
 )
 
 // newSession applies opts: MaxHeaderBytes bounds heads and trailer
-// sections, FrameLimit bounds data frames and the body a head may carry.
+// sections, MaxHeaderCount (at most maxFieldLines, what a fieldSet indexes) their
+// field lines, FrameLimit bounds data frames and the body a head may carry.
 func newSession(opts xprotocol.SessionOptions) *session {
 	s := &session{
 		role:      opts.Role,
-		lim:       Limits{MaxHeaderBytes: opts.MaxHeaderBytes}.withDefaults(),
+		lim:       Limits{MaxHeaderBytes: opts.MaxHeaderBytes, MaxHeaders: min(opts.MaxHeaderCount, maxFieldLines)}.withDefaults(),
 		frameMax:  opts.FrameLimit(),
 		inlineMax: min(DefaultMaxInlineBody, int64(opts.FrameLimit())),
 		remoteIP:  httpsem.RemoteIP(opts.RemoteAddr),

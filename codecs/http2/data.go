@@ -62,7 +62,7 @@ func (s *session) onData(h frameHeader, p []byte, n int) (*Frame, error) {
 	}
 	if !end {
 		st.unacked += flow
-		if st.unacked >= Window/2 {
+		if st.unacked >= Window/2 && !st.paused {
 			s.pending = appendWindowUpdate(s.pending, st.id, uint32(st.unacked))
 			st.recv += st.unacked
 			st.unacked = 0

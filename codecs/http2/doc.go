@@ -60,7 +60,9 @@
 //     advertised as SETTINGS_MAX_HEADER_LIST_SIZE. A request over it gets a
 //     431 response (and RST_STREAM NO_ERROR if its body is still coming),
 //     a response over it a stream reset; the header block is still decoded
-//     so the HPACK state stays in step. A single HPACK string longer than
+//     so the HPACK state stays in step. SessionOptions.MaxHeaderCount
+//     (default DefaultMaxHeaderCount, 100) bounds the regular fields of a
+//     list the same way. A single HPACK string longer than
 //     the limit is a connection error (COMPRESSION_ERROR): the decoder
 //     stops and its state is lost.
 //   - HPACK: our decoder's table is bounded by SETTINGS_HEADER_TABLE_SIZE
@@ -84,7 +86,10 @@
 //     rhythm; the engine bounds what a peer that never reads leaves in its
 //     write buffer.
 //   - Zero-window stall: held DATA is only what the engine encoded; Held
-//     lets the engine stop reading its source.
+//     lets the engine stop reading its source. PauseStream/ResumeStream
+//     let it stop granting window on one stream whose destination is slow
+//     (its peer then holds the rest); HeadPending tells it a header block
+//     awaits CONTINUATION frames (its request header timeout runs).
 //   - Empty DATA frames are not handed on, so they cost no engine work.
 //
 // # gRPC

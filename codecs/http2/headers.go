@@ -32,6 +32,7 @@ type headerDecode struct {
 	f       *Frame
 	mode    hdMode
 	size    int
+	fields  int // regular fields, against maxHeaderCount
 	tooBig  bool
 	bad     string
 	regular bool
@@ -259,7 +260,10 @@ func (s *session) decodeBlock(block []byte, f *Frame, mode hdMode) error {
 func (s *session) emit(hf hpack.HeaderField) {
 	d := &s.hd
 	d.size += len(hf.Name) + len(hf.Value) + 32
-	if d.size > s.maxHeaderBytes {
+	if len(hf.Name) == 0 || hf.Name[0] != ':' {
+		d.fields++
+	}
+	if d.size > s.maxHeaderBytes || d.fields > s.maxHeaderCount {
 		d.tooBig = true
 	}
 	if d.tooBig || d.bad != "" || d.mode == modeDiscard {

@@ -10,6 +10,10 @@ const (
 	// DefaultMaxHeaderBytes bounds a decoded header list (RFC 7541 size:
 	// name + value + 32 per field) when SessionOptions.MaxHeaderBytes is 0.
 	DefaultMaxHeaderBytes = 64 << 10
+	// DefaultMaxHeaderCount bounds the regular (non-pseudo) fields of a
+	// header list when SessionOptions.MaxHeaderCount is 0; a request with
+	// more gets 431, like one over the byte limit.
+	DefaultMaxHeaderCount = 100
 	// Window is the receive window this codec advertises, per stream
 	// (SETTINGS_INITIAL_WINDOW_SIZE) and for the connection.
 	Window = 1 << 20

@@ -20,6 +20,7 @@ type session struct {
 	proto          string
 	role           xprotocol.Role
 	maxHeaderBytes int
+	maxHeaderCount int
 	maxStreams     int
 	secure         bool
 	forwardedFor   string // the client IP X-Forwarded-For gets (server role)
@@ -109,6 +110,7 @@ func newSession(proto string, opts xprotocol.SessionOptions) *session {
 		proto:          proto,
 		role:           opts.Role,
 		maxHeaderBytes: opts.MaxHeaderBytes,
+		maxHeaderCount: opts.MaxHeaderCount,
 		maxStreams:     opts.MaxStreams,
 		secure:         opts.Secure,
 		forwardedFor:   httpsem.RemoteIP(opts.RemoteAddr),
@@ -129,6 +131,9 @@ func newSession(proto string, opts xprotocol.SessionOptions) *session {
 	}
 	if s.maxStreams <= 0 {
 		s.maxStreams = DefaultMaxStreams
+	}
+	if s.maxHeaderCount <= 0 {
+		s.maxHeaderCount = DefaultMaxHeaderCount
 	}
 	s.dec = hpack.NewDecoder(headerTableSize, s.emit)
 	s.dec.SetMaxStringLength(s.maxHeaderBytes)

@@ -24,6 +24,8 @@ type stream struct {
 	heldOff int
 	trailer *Frame
 	queued  bool // in the session's held queue
+	// paused: no window is granted back on this stream (PauseStream).
+	paused bool
 }
 
 func (st *stream) heldLen() int { return len(st.held) - st.heldOff }

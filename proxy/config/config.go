@@ -17,6 +17,10 @@ const (
 	DefaultMaxConnections           = 10000
 	DefaultMaxRequestsPerConnection = 10000
 	DefaultIdleTimeout              = 5 * time.Minute
+	DefaultMaxHeaderCount           = 100
+	DefaultMaxConcurrentStreams     = 1024
+	DefaultRequestHeaderTimeout     = 10 * time.Second
+	DefaultWriteTimeout             = 30 * time.Second
 	DefaultConnectTimeout           = 1 * time.Second
 	DefaultRequestTimeout           = 3 * time.Second
 	DefaultConnectionsPerHost       = 1
@@ -47,6 +51,8 @@ const (
 	MaxConnectionsPerHost = 64
 	MaxPingPongConns      = 4096
 	MaxPendingLimit       = 1 << 20
+	MaxHeaderCount        = 128 // HTTP/1.1 heads index at most 128 field lines
+	MaxConcurrentStreams  = 1<<31 - 1
 )
 
 // LBPolicy names how a cluster picks an endpoint for a request.
@@ -77,6 +83,10 @@ type Config struct {
 	// Clusters are the upstream groups routes send requests to. Key: clusters.
 	// A cluster no route names is allowed (it is simply unused).
 	Clusters []Cluster `yaml:"clusters"`
+
+	// Tracing configures OpenTelemetry tracing (tracing.go). Key: tracing.
+	// Optional; off by default.
+	Tracing Tracing `yaml:"tracing"`
 }
 
 // Admin configures the admin HTTP server.
@@ -133,6 +143,42 @@ type Listener struct {
 	// Key: max_header_bytes. Default 65536; 1024..16777216.
 	MaxHeaderBytes int `yaml:"max_header_bytes"`
 
+	// MaxHeaderCount bounds the header fields of one HTTP head or trailer
+	// section (HTTP/1.1 field lines, HTTP/2 regular fields after HPACK); a
+	// request with more is refused (HTTP 431). Key: max_header_count.
+	// Default 100; 1..128.
+	MaxHeaderCount int `yaml:"max_header_count"`
+
+	// MaxConcurrentStreams bounds the streams one HTTP/2 (gRPC) client
+	// connection may have open at once: it is advertised as
+	// SETTINGS_MAX_CONCURRENT_STREAMS and a stream beyond it is refused
+	// with RST_STREAM REFUSED_STREAM. Other multiplexed protocols (Bolt,
+	// Dubbo, framed Thrift) are bounded by max_requests_per_connection.
+	// Key: max_concurrent_streams. Default 1024; 1..2147483647.
+	MaxConcurrentStreams int `yaml:"max_concurrent_streams"`
+
+	// RequestHeaderTimeout bounds how long a client connection may hold a
+	// partly received frame: an HTTP/1.1 head, an HTTP/2 frame or header
+	// block (HEADERS and its CONTINUATION frames), or a whole Bolt, Dubbo
+	// or Thrift message (their frames are decoded whole, so a frame of
+	// max_frame_size must arrive within it). The clock starts at the first
+	// byte of the frame and stops when it is decoded; a request body
+	// streamed as several frames (HTTP) is not bounded by it. On
+	// expiry an HTTP/1.1 client gets 408 and every client is closed
+	// (xgate_downstream_timeouts_total{kind="request_header"}); a new
+	// connection that has sent nothing is bounded by detect_timeout
+	// instead. Key: request_header_timeout. Default 10s; 0 disables;
+	// must be >= 0.
+	RequestHeaderTimeout time.Duration `yaml:"request_header_timeout"`
+
+	// WriteTimeout closes a client connection that has replies waiting to
+	// be sent and has taken no byte of them for this long: a client that
+	// stopped reading (xgate_downstream_timeouts_total{kind="write"}).
+	// Meanwhile its replies stop being read from their upstream past a
+	// bound (back-pressure). Key: write_timeout. Default 30s; 0 disables;
+	// must be >= 0.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+
 	// TLS, when set, terminates TLS on this listener (ALPN offers h2 and
 	// http/1.1; every protocol is still detected from the decrypted bytes).
 	// Key: tls. Optional.
@@ -174,14 +220,6 @@ type Listener struct {
 	// VirtualHosts group routes by the request's host or service (see
 	// VirtualHost in route.go). Key: virtual_hosts. Optional.
 	VirtualHosts []VirtualHost `yaml:"virtual_hosts"`
-}
-
-// ListenerTLS names a listener's certificate.
-type ListenerTLS struct {
-	// CertFile is a PEM certificate chain. Key: cert_file. Required.
-	CertFile string `yaml:"cert_file"`
-	// KeyFile is the PEM private key of CertFile. Key: key_file. Required.
-	KeyFile string `yaml:"key_file"`
 }
 
 // Route sends the requests its Match accepts to one cluster.
@@ -378,6 +416,10 @@ type Cluster struct {
 	// connections. Key: heartbeat. Off unless its interval is set; see
 	// UpstreamHeartbeat.
 	Heartbeat UpstreamHeartbeat `yaml:"heartbeat"`
+
+	// TLS, when set, makes upstream connections use TLS. Key: tls.
+	// Optional; see ClusterTLS (tls.go).
+	TLS *ClusterTLS `yaml:"tls"`
 }
 
 // DefaultAdmin returns the admin settings used when a file has no admin key.
@@ -399,6 +441,10 @@ func DefaultListener() Listener {
 		MaxConnections:           DefaultMaxConnections,
 		MaxRequestsPerConnection: DefaultMaxRequestsPerConnection,
 		IdleTimeout:              DefaultIdleTimeout,
+		MaxHeaderCount:           DefaultMaxHeaderCount,
+		MaxConcurrentStreams:     DefaultMaxConcurrentStreams,
+		RequestHeaderTimeout:     DefaultRequestHeaderTimeout,
+		WriteTimeout:             DefaultWriteTimeout,
 		Heartbeat:                DefaultHeartbeat,
 	}
 }

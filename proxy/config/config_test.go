@@ -45,6 +45,10 @@ func TestLoadFullConfig(t *testing.T) {
 				DetectPeekBytes:          128,
 				MaxFrameSize:             1 << 20,
 				MaxHeaderBytes:           DefaultMaxHeaderBytes,
+				MaxHeaderCount:           DefaultMaxHeaderCount,
+				MaxConcurrentStreams:     DefaultMaxConcurrentStreams,
+				RequestHeaderTimeout:     DefaultRequestHeaderTimeout,
+				WriteTimeout:             DefaultWriteTimeout,
 				MaxConnections:           500,
 				MaxRequestsPerConnection: 100,
 				IdleTimeout:              0, // explicit 0 means "no idle timeout", not "default"

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -54,6 +53,7 @@ func validate(c *Config, reg Registered, src *source) Errors {
 	v.admin(&c.Admin, c.Listeners)
 	v.listeners(c.Listeners, clusters, clusterNames)
 	v.clusters(c.Clusters)
+	v.tracing(&c.Tracing)
 	return v.errs
 }
 
@@ -131,6 +131,7 @@ func (v *validator) listeners(ls []Listener, clusters map[string]bool, clusterNa
 		if l.IdleTimeout < 0 {
 			v.fail(path+".idle_timeout", "must be >= 0 (0 means no idle timeout), got %s", l.IdleTimeout)
 		}
+		v.listenerLimits(path, l)
 		v.atLeast(path+".event_loops", l.EventLoops, 0)
 		if l.Heartbeat != HeartbeatLocal && l.Heartbeat != HeartbeatForward {
 			v.fail(path+".heartbeat", "unknown heartbeat mode %q (want local or forward)", l.Heartbeat)
@@ -144,19 +145,6 @@ func (v *validator) listeners(ls []Listener, clusters map[string]bool, clusterNa
 			v.route(fmt.Sprintf("%s.routes[%d]", path, j), &l.Routes[j], clusters, clusterNames)
 		}
 		v.virtualHosts(path, l, clusters, clusterNames)
-	}
-}
-
-func (v *validator) listenerTLS(path string, t *ListenerTLS) {
-	switch {
-	case t.CertFile == "":
-		v.fail(path+".cert_file", "is required (a PEM certificate chain)")
-	case t.KeyFile == "":
-		v.fail(path+".key_file", "is required (the PEM private key of cert_file)")
-	default:
-		if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
-			v.fail(path, "cannot load the certificate: %v", err)
-		}
 	}
 }
 
@@ -226,6 +214,9 @@ func (v *validator) clusters(cs []Cluster) {
 		}
 
 		v.clusterLB(path, c) // validate_lb.go
+		if c.TLS != nil {
+			v.clusterTLS(path+".tls", c.TLS) // validate_tls.go
+		}
 
 		if len(c.Endpoints) == 0 {
 			v.fail(path+".endpoints", "at least one endpoint is required (host:port)")
