@@ -45,10 +45,23 @@ lint:
 demo: build
 	$(GO) run ./examples/demo -xgate $(BIN)/xgate -c examples/demo.yaml
 
-## bench: codec and transport micro-benchmarks (ns/op, B/op, allocs/op)
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./codecs/bolt ./codecs/dubbo ./codecs/thrift ./codecs/http1 ./codecs/http2 ./transport ./detect
+## bench: codec and transport micro-benchmarks (ns/op, B/op, allocs/op); MOSN's Bolt/Dubbo codecs
+## side by side with ours on the same frames (bench/mosn, its own module); then, per protocol, xbench
+## against an echo server directly and through bin/xgate at 1x1 and 8x64 for BENCH_DURATION each.
+## Rewrites the generated sections of BENCHMARKS.md. BENCH_DURATION=2s make bench for a quick look.
+BENCH_DURATION ?= 5s
+BENCH_WARMUP   ?= 1s
+BENCH_REPEAT   ?= 3
+BENCH_OUT      := $(BIN)/bench
+bench: build
+	$(GO) build -o $(BIN)/xbench ./cmd/xbench
+	@mkdir -p $(BENCH_OUT)
+	$(GO) test -run '^$$' -bench . -benchmem ./codecs/bolt ./codecs/dubbo ./codecs/thrift ./codecs/http1 ./codecs/http2 ./transport ./detect > $(BENCH_OUT)/micro.txt; rc=$$?; cat $(BENCH_OUT)/micro.txt; exit $$rc
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./cmd/xbench/benchsuite > $(BENCH_OUT)/same-xgate.txt; rc=$$?; cat $(BENCH_OUT)/same-xgate.txt; exit $$rc
+	cd bench/mosn && $(GO) test -run '^$$' -bench . -benchmem -count 3 . > ../../$(BENCH_OUT)/same-mosn.txt; rc=$$?; cat ../../$(BENCH_OUT)/same-mosn.txt; exit $$rc
 	$(GO) test -run '^$$' -bench . -benchtime 100000x ./cmd/xgate
+	$(GO) run ./cmd/xbench/benchsuite -xgate $(BIN)/xgate -xbench $(BIN)/xbench -d $(BENCH_DURATION) -warmup $(BENCH_WARMUP) -repeat $(BENCH_REPEAT) \
+	  -micro $(BENCH_OUT)/micro.txt -same-xgate $(BENCH_OUT)/same-xgate.txt -same-mosn $(BENCH_OUT)/same-mosn.txt -out BENCHMARKS.md
 
 ## fuzz-smoke: every fuzz target for FUZZTIME (CI); FUZZ=regexp picks targets (FUZZ=FuzzHTTP2Frames)
 fuzz-smoke:
