@@ -207,7 +207,6 @@ type cluster struct {
 	maxConnsPerHost int
 	maxPending      int
 
-	responses     *statusCounters
 	connectFail   prometheus.Counter
 	upConns       prometheus.Counter
 	unmatched     prometheus.Counter
@@ -252,7 +251,6 @@ func newCluster(idx int, c config.Cluster, m *metrics, prev ...*lb.Table) (*clus
 		name: c.Name, idx: idx, protocol: c.Protocol,
 		connectTimeout: c.ConnectTimeout, requestTimeout: c.RequestTimeout, idleTimeout: c.IdleTimeout, connsPerHost: c.ConnectionsPerHost,
 		maxConnsPerHost: max(c.MaxConnectionsPerHost, 1), maxPending: max(c.MaxPendingRequests, 1),
-		responses:     m.statusCounters(m.upstreamResp, c.Name),
 		connectFail:   m.connectFail.WithLabelValues(c.Name),
 		upConns:       m.upstreamConns.WithLabelValues(c.Name),
 		unmatched:     m.unmatched.WithLabelValues(c.Name),

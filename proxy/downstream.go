@@ -149,7 +149,7 @@ func (ds *downstream) detect(data []byte) bool {
 	ds.conn.Loop().Stop(&ds.detectT)
 	ds.l.detectMatched[p.Name()].Inc()
 	ds.proto = p
-	ds.ps = ds.l.stats.protos[p.Name()]
+	ds.ps = ds.ls.protoStats(p.Name()) // observe.go
 	ds.variants, _ = p.(xprotocol.Variants)
 	if io, ok := p.(xprotocol.ImplicitOneway); ok {
 		ds.implicitOneway = io.ImplicitOneway()
@@ -266,10 +266,11 @@ func (ds *downstream) admit(p *pending, f xprotocol.Frame) {
 func (ds *downstream) routeTo(f xprotocol.Frame, rt *route.Route, variant uint8, p *pending) {
 	if rt.Action == route.ActionDirect {
 		if p != nil {
+			p.span = ds.l.tracer.Local(f, ds.l.cfg.Name, rt, "")
 			p.Reply(rt.Direct.Status, rt.Direct.Body)
 			return
 		}
-		ds.reject(f, rt.Direct.Status, rt.Direct.Body)
+		ds.rejectRoute(f, rt, "", rt.Direct.Status, rt.Direct.Body)
 		return
 	}
 	rtg := ds.l.routing.Load()
@@ -283,13 +284,14 @@ func (ds *downstream) routeTo(f xprotocol.Frame, rt *route.Route, variant uint8,
 		cl.overflow.Inc()
 		msg := "circuit breaker open: too many requests to cluster " + cl.name
 		if p != nil {
+			p.span = ds.l.tracer.Local(f, ds.l.cfg.Name, rt, cl.name)
 			p.Reply(xprotocol.StatusOverload, msg)
 			return
 		}
-		ds.reject(f, xprotocol.StatusOverload, msg)
+		ds.rejectRoute(f, rt, cl.name, xprotocol.StatusOverload, msg)
 		return
 	}
-	rs := rtg.count(rt, cl) // observe.go
+	rs := rtg.count(ds.ls, rt, cl) // observe.go
 	rt.ApplyRequest(f)
 	if m := rt.Mirror; m != nil && f.EndStream() && m.Sample(ds.ls.rand.Uint64()) && m.Accepts(f.Protocol()) {
 		ds.mirror(m.Cluster.(*cluster), f, up, variant)
@@ -501,6 +503,10 @@ func (ds *downstream) presumeOneway(p *pending) {
 // reply with status st when resp is nil, and releases both frames.
 func (ds *downstream) finish(p *pending, resp xprotocol.Frame, st xprotocol.Status, msg string) {
 	req := p.req
+	if ds.l.tracer != nil && !p.span.Started() && req != nil {
+		// Answered before routing: a stream filter's reply or timeout.
+		p.span = ds.l.tracer.Local(req, ds.l.cfg.Name, nil, "")
+	}
 	p.span.Respond(resp, st, msg)
 	if p.detached {
 		// Presumed oneway: the client stopped waiting for it long ago.
@@ -582,7 +588,17 @@ func (ds *downstream) goAway() {
 
 // reject answers a request the gateway will not forward.
 func (ds *downstream) reject(req xprotocol.Frame, st xprotocol.Status, msg string) {
-	if r := ds.proto.ErrorReply(req, st, msg); r != nil {
+	ds.rejectRoute(req, nil, "", st, msg)
+}
+
+// rejectRoute is reject for a request of route rt (nil for none) and
+// cluster (or ""), which its span (when traced) names.
+func (ds *downstream) rejectRoute(req xprotocol.Frame, rt *route.Route, cluster string, st xprotocol.Status, msg string) {
+	sp := ds.l.tracer.Local(req, ds.l.cfg.Name, rt, cluster)
+	r := ds.proto.ErrorReply(req, st, msg)
+	sp.Respond(r, st, msg)
+	sp.End(0)
+	if r != nil {
 		ds.l.replies.inc(st)
 		ds.ps.response(st)
 		ds.write(r)
@@ -622,6 +638,7 @@ func (ds *downstream) OnClose(c *transport.Conn, err error) {
 	ds.closeLimits(err)
 	ds.cancelStreams()
 	ds.l.connsActive.Dec()
+	ds.ls.publishIfDraining() // observe.go
 	if err != nil && err != transport.ErrClosed {
 		ds.l.log.Debug("client connection closed", "remote", c.RemoteAddr(), "err", err)
 	}

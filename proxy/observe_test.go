@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
@@ -223,23 +224,25 @@ func TestObservationsDoNotAllocate(t *testing.T) {
 	rt := rtg.table.Routes()[0]
 	h := cl.set.Load().hosts[0]
 	ls := &loopState{l: l, loop: new(transport.Loop)}
-	ds := &downstream{l: l, ls: ls, ps: l.stats.protos["bolt"]}
+	ds := &downstream{l: l, ls: ls, ps: ls.protoStats("bolt")}
 	require.NotNil(t, ds.ps)
-	p := &pending{ls: ls, ds: ds}
-	u := &upstream{hp: &hostPool{ls: ls, cl: cl, h: h}}
+	hp := &hostPool{ls: ls, cl: cl, h: h}
+	p := &pending{ls: ls, ds: ds, hp: hp}
+	u := &upstream{hp: hp}
 	const runs = 1000
 	allocs := testing.AllocsPerRun(runs, func() {
-		l.stats.activeReqs.Inc()
+		ls.requestStarted()
 		ds.ps.request()
 		ds.ps.received(128)
-		p.obs.rs = rtg.count(rt, cl)
+		p.obs.rs = rtg.count(ls, rt, cl)
 		p.sentTo(h)
 		u.observeResponse(p, xprotocol.StatusOK)
 		u.received(64)
 		p.observeEnd(xprotocol.StatusOK)
-		l.stats.activeReqs.Dec()
+		ls.requestEnded()
 	})
 	assert.Zero(t, allocs)
+	ls.obs.publish() // as the loop does when a scrape asks
 	mfs, err := g.m.reg.Gather()
 	require.NoError(t, err)
 	counts := map[string]uint64{}
@@ -253,4 +256,181 @@ func TestObservationsDoNotAllocate(t *testing.T) {
 	// AllocsPerRun runs the function once more to warm up.
 	assert.EqualValues(t, runs+1, counts["xgate_route_request_duration_seconds"])
 	assert.EqualValues(t, runs+1, counts["xgate_upstream_request_duration_seconds"])
+}
+
+// TestLoopCountersSumAcrossLoops: several event loops (here goroutines,
+// each with its own loop state) count into their own blocks and publish
+// them while the registry is scraped; the exported series are the exact
+// sums, histograms included (buckets as prometheus.Histogram fills them).
+func TestLoopCountersSumAcrossLoops(t *testing.T) {
+	cfg, err := config.Parse([]byte(obsConfig("127.0.0.1:0", `
+  - {name: c, protocol: bolt, endpoints: ["127.0.0.1:1"]}
+`)), xprotocol.Default.Names())
+	require.NoError(t, err)
+	g, err := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	l, cl := g.listeners[0], g.clusters[0]
+	rtg := l.routing.Load()
+	rt := rtg.table.Routes()[0]
+	h := cl.set.Load().hosts[0]
+	ref := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ref", Buckets: latencyBuckets})
+	const loops, runs = 4, 2001 // runs: a multiple of 3, the statuses used
+	list := []time.Duration{0, 50 * time.Microsecond, 100 * time.Microsecond, 101 * time.Microsecond, 3 * time.Millisecond,
+		2500 * time.Millisecond, 10 * time.Second, 11 * time.Second, time.Minute}
+	durations := func(i int) time.Duration { return list[i%len(list)] }
+	for i := range loops * runs {
+		ref.Observe(durations(i % runs).Seconds())
+	}
+	stop := make(chan struct{})
+	scraped := make(chan struct{})
+	go func() { // scrapes race with the loops' writes
+		defer close(scraped)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_, err := g.m.reg.Gather()
+				assert.NoError(t, err)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range loops {
+		wg.Go(func() {
+			ls := &loopState{l: l, loop: new(transport.Loop)}
+			ds := &downstream{l: l, ls: ls, ps: ls.protoStats("bolt")}
+			hp := &hostPool{ls: ls, cl: cl, h: h}
+			p := &pending{ls: ls, ds: ds, hp: hp}
+			u := &upstream{hp: hp}
+			for i := range runs {
+				ls.requestStarted()
+				ds.ps.request()
+				ds.ps.received(10)
+				p.obs.rs = rtg.count(ls, rt, cl)
+				p.sentTo(h)
+				p.obs.sent = p.obs.sent.Add(-durations(i))
+				u.observeResponse(p, xprotocol.Status(i%3))
+				u.received(3)
+				p.obs.start = ls.loop.Now().Add(-durations(i))
+				p.observeEnd(xprotocol.Status(i % 3))
+				ls.requestEnded()
+				if i%97 == 0 {
+					ls.obs.publish()
+				}
+			}
+			ls.obs.publish()
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-scraped
+
+	mfs, err := g.m.reg.Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	hists := map[string]*dto.Histogram{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "status" {
+					key += "/" + lp.GetValue()
+				}
+			}
+			switch {
+			case m.GetCounter() != nil:
+				got[key] += m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				got[key] += m.GetGauge().GetValue()
+			case m.GetHistogram() != nil:
+				hists[key] = m.GetHistogram()
+			}
+		}
+	}
+	const n = loops * runs
+	for name, want := range map[string]float64{
+		"xgate_downstream_requests_active":             0,
+		"xgate_downstream_requests_total":              n,
+		"xgate_downstream_received_bytes_total":        10 * n,
+		"xgate_upstream_received_bytes_total":          3 * n,
+		"xgate_requests_total":                         n,
+		"xgate_route_requests_total":                   n,
+		"xgate_upstream_host_requests_total":           n,
+		"xgate_route_responses_total/ok":               n / 3,
+		"xgate_route_responses_total/no_route":         n / 3,
+		"xgate_upstream_responses_total/ok":            n / 3,
+		"xgate_upstream_host_responses_total/ok":       n / 3,
+		"xgate_downstream_responses_total/ok":          n / 3,
+		"xgate_downstream_responses_total/no_route":    n / 3,
+		"xgate_downstream_responses_total/bad_request": 0,
+	} {
+		assert.Equal(t, want, got[name], name)
+	}
+	var want dto.Metric
+	require.NoError(t, ref.Write(&want))
+	for _, name := range []string{"xgate_route_request_duration_seconds", "xgate_upstream_request_duration_seconds"} {
+		hg := hists[name]
+		require.NotNil(t, hg, name)
+		assert.EqualValues(t, n, hg.GetSampleCount(), name)
+		assert.InDelta(t, want.GetHistogram().GetSampleSum(), hg.GetSampleSum(), 1e-6, name)
+		require.Len(t, hg.GetBucket(), len(latencyBuckets))
+		for i, b := range hg.GetBucket() {
+			wb := want.GetHistogram().GetBucket()[i]
+			assert.Equal(t, wb.GetUpperBound(), b.GetUpperBound())
+			assert.Equal(t, wb.GetCumulativeCount(), b.GetCumulativeCount(), "%s le=%v", name, b.GetUpperBound())
+		}
+	}
+}
+
+// TestScrapeAsksLoops: a scrape has the listener's loops publish their
+// counters, and does not wait on loops that stopped.
+func TestScrapeAsksLoops(t *testing.T) {
+	cfg, err := config.Parse([]byte(obsConfig(freeTCPAddr(t), `
+  - {name: c, protocol: bolt, endpoints: ["127.0.0.1:1"]}
+`)), xprotocol.Default.Names())
+	require.NoError(t, err)
+	g, err := New(cfg, Options{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	require.NoError(t, g.Start())
+	c, err := net.Dial("tcp", g.listeners[0].server.Address())
+	require.NoError(t, err)
+	defer c.Close()
+	require.Eventually(t, func() bool {
+		g.m.obs.loopsMu.Lock()
+		defer g.m.obs.loopsMu.Unlock()
+		return len(g.m.obs.loops) == 1
+	}, 5*time.Second, 10*time.Millisecond, "the connection's loop registers")
+	var ls *loopState
+	g.m.obs.loopsMu.Lock()
+	for l := range g.m.obs.loops {
+		ls = l
+	}
+	g.m.obs.loopsMu.Unlock()
+	done := make(chan struct{})
+	ls.loop.Execute(func() { // counted on the loop, not yet published
+		ls.requestStarted()
+		close(done)
+	})
+	<-done
+	gauge := func() float64 {
+		mfs, err := g.m.reg.Gather()
+		require.NoError(t, err)
+		for _, mf := range mfs {
+			if mf.GetName() == "xgate_downstream_requests_active" {
+				return mf.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		return -1
+	}
+	assert.Equal(t, 1.0, gauge(), "a scrape sees what the loop counted")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, g.Shutdown(ctx))
+	start := time.Now()
+	assert.Equal(t, 1.0, gauge(), "what a stopped loop published stays")
+	assert.Less(t, time.Since(start), publishWait/2, "stopped loops are not waited for")
+	g.m.obs.loopsMu.Lock()
+	assert.Empty(t, g.m.obs.loops, "stopped loops are forgotten")
+	g.m.obs.loopsMu.Unlock()
 }

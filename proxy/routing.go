@@ -3,8 +3,6 @@ package proxy
 import (
 	"fmt"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/xgate/xgate/proxy/config"
 	"github.com/xgate/xgate/proxy/route"
 	"github.com/xgate/xgate/xprotocol"
@@ -14,8 +12,9 @@ import (
 // request counters its routes need. A reload swaps the whole value.
 type routing struct {
 	table    *route.Table
-	requests map[*cluster]prometheus.Counter // read-only after construction
-	routes   [][]*routeStats                 // by route ID (observe.go)
+	requests map[*cluster]*shardSet // read-only after construction
+	routes   [][]*routeStats        // by route ID (observe.go)
+	nStats   int                    // routeStats in routes
 }
 
 func newRouting(cfg *config.Listener, clusters map[string]*cluster, reg *xprotocol.Registry, m *metrics) (*routing, error) {
@@ -30,10 +29,10 @@ func newRouting(cfg *config.Listener, clusters map[string]*cluster, reg *xprotoc
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: %w", cfg.Name, err)
 	}
-	r := &routing{table: t, requests: make(map[*cluster]prometheus.Counter)}
+	r := &routing{table: t, requests: make(map[*cluster]*shardSet)}
 	for _, rt := range t.Routes() {
 		for _, c := range routeClusters(rt) {
-			r.requests[c] = m.requests.WithLabelValues(cfg.Name, c.name)
+			r.requests[c] = m.obs.lcs.get([2]string{cfg.Name, c.name}, lcWords)
 		}
 	}
 	r.initRouteStats(cfg.Name, m)

@@ -29,6 +29,7 @@ type loopState struct {
 	rr      uint64          // round robin among hosts route plugins leave
 	sel     route.Selection // route plugin scratch
 	subset  []string        // subset load-balancing values scratch
+	obs     loopObs         // the loop's blocks of the metrics (observe.go)
 }
 
 // picker returns the loop's load-balancing state for a cluster's table.
@@ -65,6 +66,7 @@ func loopStateOf(l *listener, loop *transport.Loop) *loopState {
 	ls := &loopState{l: l, loop: loop, pools: make(map[poolKey]*hostPool), pickers: make(map[*lb.Table]*lb.Picker),
 		rand: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 	loop.Value = ls
+	ls.registerLoop() // observe.go
 	return ls
 }
 
@@ -136,7 +138,7 @@ type pending struct {
 }
 
 func (ls *loopState) newPending() *pending {
-	ls.l.stats.activeReqs.Inc()
+	ls.requestStarted() // observe.go
 	if n := len(ls.free); n > 0 {
 		p := ls.free[n-1]
 		ls.free[n-1] = nil
@@ -151,7 +153,7 @@ func (ls *loopState) newPending() *pending {
 }
 
 func (ls *loopState) freePending(p *pending) {
-	ls.l.stats.activeReqs.Dec()
+	ls.requestEnded()
 	p.span.End(p.tries)
 	for _, f := range p.held {
 		f.Release()
@@ -378,6 +380,7 @@ type hostPool struct {
 	next    int
 	idle    []*upstream // ping-pong: open connections with no request
 	waiting []*pending  // ping-pong: FIFO of requests waiting for a connection
+	obs     poolObs     // the loop's blocks of the host's and cluster's metrics (observe.go)
 }
 
 func (hp *hostPool) dial() *upstream {
@@ -841,6 +844,9 @@ func (u *upstream) dispatch(f xprotocol.Frame) {
 		}
 		ds := p.ds
 		end := f.EndStream()
+		if end {
+			p.span.Trailers(f) // gRPC: the call's status is in the trailers
+		}
 		ds.relay(p, f)
 		if !end {
 			u.checkPressure(ds, id)

@@ -23,8 +23,10 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/xgate/xgate/codecs/bolt"
@@ -170,9 +172,21 @@ type recordingHealth struct {
 	seen *seenTraceparents
 }
 
-func (h *recordingHealth) Check(ctx context.Context, _ *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+// Check answers SERVING, except for the services "missing" (NOT_FOUND as
+// a trailers-only response) and "missing-after-headers" (NOT_FOUND in
+// trailers after a response head).
+func (h *recordingHealth) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	h.seen.add("grpc", strings.Join(md.Get("traceparent"), ","))
+	switch req.GetService() {
+	case "missing":
+		return nil, status.Error(codes.NotFound, "unknown service")
+	case "missing-after-headers":
+		if err := grpc.SendHeader(ctx, metadata.Pairs("x-head", "1")); err != nil {
+			return nil, err
+		}
+		return nil, status.Error(codes.NotFound, "unknown service")
+	}
 	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
 }
 
@@ -332,6 +346,7 @@ listeners:
       - {name: http-route, match: {protocol: http1}, cluster: http}
       - {name: grpc-route, match: {protocol: grpc}, cluster: grpc}
       - {name: down-route, match: {service: com.example.Down}, cluster: down}
+      - {name: retired-route, match: {service: com.example.Retired}, direct_response: {status: unavailable, body: "service retired"}}
       - {name: bolt-route, match: {protocol: bolt}, cluster: bolt}
       - {name: dubbo-route, match: {protocol: dubbo}, cluster: dubbo}
 clusters:
@@ -494,6 +509,107 @@ func TestTracingThroughGateway(t *testing.T) {
 	}
 }
 
+// TestTracingLocalAnswersAndGRPCStatus: a request the gateway answers
+// itself (a direct_response route) gets an exported span with the answer's
+// status; a gRPC call failing with NOT_FOUND gets an error span with
+// rpc.grpc.status_code 5, whether the status came trailers-only or in
+// trailers after the response head; an unsampled request (parent flag 00)
+// is forwarded with its traceparent unchanged and exports nothing.
+func TestTracingLocalAnswersAndGRPCStatus(t *testing.T) {
+	col := startCollector(t)
+	seen := &seenTraceparents{}
+	addrs := tracingBackends(t, seen)
+	g := startGateway(t, tracingConfig(addrs, fmt.Sprintf(
+		`tracing: {enabled: true, otlp_endpoint: "%s", sample_ratio: 1.0}`, col.addr())))
+	ctx := ctxTimeout(t, 10*time.Second)
+	const clientSpan = "00f067aa0ba902b7"
+	tp := func(trace, flags string) string { return "00-" + trace + "-" + clientSpan + "-" + flags }
+	const (
+		directTrace   = "4bf92f3577b34da6a3ce929d0e0e4711"
+		notFoundTrace = "4bf92f3577b34da6a3ce929d0e0e4712"
+		trailerTrace  = "4bf92f3577b34da6a3ce929d0e0e4713"
+		unsampled     = "4bf92f3577b34da6a3ce929d0e0e4714"
+	)
+
+	bc, err := boltpeer.Dial(g.addr, 2*time.Second)
+	require.NoError(t, err)
+	defer bc.Close()
+	br, err := bc.Do(ctx, [][2]string{{"service", "com.example.Retired"}, {"sofa_head_method_name", "echo"},
+		{"traceparent", tp(directTrace, "01")}}, []byte("x"))
+	require.NoError(t, err)
+	require.NotEqual(t, bolt.StatusSuccess, br.Status)
+
+	hc := healthpb.NewHealthClient(grpcDial(t, g.addr))
+	for svc, tr := range map[string]string{"missing": notFoundTrace, "missing-after-headers": trailerTrace} {
+		_, err := hc.Check(metadata.AppendToOutgoingContext(ctx, "traceparent", tp(tr, "01")),
+			&healthpb.HealthCheckRequest{Service: svc})
+		require.Equal(t, codes.NotFound, status.Code(err), "%s: %v", svc, err)
+	}
+
+	br, err = bc.Do(ctx, [][2]string{{"service", "com.example.EchoService"}, {"sofa_head_method_name", "echo"},
+		{"traceparent", tp(unsampled, "00")}}, []byte("x"))
+	require.NoError(t, err)
+	require.Equal(t, bolt.StatusSuccess, br.Status)
+	assert.Equal(t, []string{tp(unsampled, "00")}, seen.get("bolt"), "an unsampled request's traceparent is forwarded as it came")
+
+	g.stop()
+	require.Eventually(t, func() bool { s, _ := col.snapshot(); return len(s) >= 3 },
+		10*time.Second, 10*time.Millisecond, "spans were not exported on shutdown")
+	spans, _ := col.snapshot()
+	require.Len(t, spans, 3, "one span per sampled request, none for the unsampled one")
+
+	d, ok := col.spanOfTrace(directTrace)
+	require.True(t, ok, "no span for the direct response")
+	a := spanAttrs(d.span)
+	assert.Equal(t, "unavailable", a["xgate.status"])
+	assert.Equal(t, "retired-route", a["xgate.route"])
+	assert.Empty(t, a["xgate.upstream.host"])
+	assert.Equal(t, tracepb.Status_STATUS_CODE_ERROR, d.span.GetStatus().GetCode())
+	assert.Equal(t, "service retired", d.span.GetStatus().GetMessage())
+	assert.Equal(t, clientSpan, hex.EncodeToString(d.span.GetParentSpanId()))
+
+	for _, tr := range []string{notFoundTrace, trailerTrace} {
+		s, ok := col.spanOfTrace(tr)
+		require.True(t, ok, "no span for the gRPC call of trace %s", tr)
+		a := spanAttrs(s.span)
+		assert.Equal(t, "5", a["rpc.grpc.status_code"], tr)
+		assert.Equal(t, "200", a["http.response.status_code"], tr)
+		assert.Equal(t, "unknown", a["xgate.status"], tr)
+		assert.Equal(t, addrs["grpc"], a["xgate.upstream.host"], tr)
+		assert.Equal(t, tracepb.Status_STATUS_CODE_ERROR, s.span.GetStatus().GetCode(), tr)
+		assert.Equal(t, "unknown service", s.span.GetStatus().GetMessage(), tr)
+	}
+}
+
+// TestTracingUnsampledAddsNothing: with sample_ratio 0, a request without
+// a traceparent reaches its backend without one (the gateway records
+// nothing and writes nothing), while a sampled parent is still followed.
+func TestTracingUnsampledAddsNothing(t *testing.T) {
+	col := startCollector(t)
+	seen := &seenTraceparents{}
+	addrs := tracingBackends(t, seen)
+	g := startGateway(t, tracingConfig(addrs, fmt.Sprintf(
+		`tracing: {enabled: true, otlp_endpoint: "%s", sample_ratio: 0}`, col.addr())))
+	callEach(t, g.addr, nil)
+	const tr = "4bf92f3577b34da6a3ce929d0e0e4721"
+	sampled := "00-" + tr + "-00f067aa0ba902b7-01"
+	callEach(t, g.addr, map[string]string{"bolt": sampled})
+	g.stop()
+	for _, p := range []string{"http1", "grpc", "dubbo"} {
+		assert.Equal(t, []string{"", ""}, seen.get(p), p)
+	}
+	require.Eventually(t, func() bool { s, _ := col.snapshot(); return len(s) >= 1 },
+		10*time.Second, 10*time.Millisecond, "the sampled parent's span was not exported")
+	spans, _ := col.snapshot()
+	require.Len(t, spans, 1)
+	s, ok := col.spanOfTrace(tr)
+	require.True(t, ok)
+	got := seen.get("bolt")
+	require.Len(t, got, 2)
+	assert.Empty(t, got[0], "ratio 0: nothing added")
+	assert.Equal(t, "00-"+tr+"-"+hex.EncodeToString(s.span.GetSpanId())+"-01", got[1])
+}
+
 // TestTracingDisabledAddsNothing: with tracing off (the default), requests
 // reach their backends with no traceparent added, one sent by the client
 // passes through untouched, and nothing is exported.
@@ -517,9 +633,10 @@ func TestTracingDisabledAddsNothing(t *testing.T) {
 }
 
 // BenchmarkTracingBoltThroughGateway is BenchmarkBoltThroughGateway with
-// tracing on (every request sampled, spans exported to a loopback
-// collector), to compare the gateway's allocations per request with
-// tracing off (BenchmarkBoltThroughGateway, the default configuration).
+// tracing on, every request sampled (ratio=1.0, spans exported to a
+// loopback collector) or none (ratio=0: no span, nothing written into the
+// request), to compare the gateway's allocations per request with tracing
+// off (BenchmarkBoltThroughGateway, the default configuration).
 func BenchmarkTracingBoltThroughGateway(b *testing.B) {
 	for _, ratio := range []string{"1.0", "0"} {
 		b.Run("ratio="+ratio, func(b *testing.B) {

@@ -13,7 +13,7 @@ const (
 	DefaultTracingServiceName = "xgate"
 )
 
-// Tracing configures OpenTelemetry tracing: a server span per proxied
+// Tracing configures OpenTelemetry tracing: a server span per sampled
 // request, W3C Trace Context (traceparent, tracestate) read from the
 // request and written into the forwarded one, spans exported over
 // OTLP/HTTP by a batch span processor that is flushed on shutdown. Key:
@@ -33,7 +33,8 @@ type Tracing struct {
 	// SampleRatio is the share of new traces (requests without a sampled
 	// or unsampled traceparent) that are recorded; a request that carries a
 	// traceparent follows its parent's decision (parent-based sampling).
-	// Key: sample_ratio. Default 1.0 (nil); 0..1. Use Ratio() for the
+	// An unsampled request gets no span and is forwarded with its headers
+	// as they came (no traceparent added). Key: sample_ratio. Default 1.0 (nil); 0..1. Use Ratio() for the
 	// effective value.
 	SampleRatio *float64 `yaml:"sample_ratio"`
 

@@ -1,8 +1,21 @@
 // Package tracing gives the gateway OpenTelemetry spans and W3C Trace
-// Context propagation: one server span per proxied request, a parent read
+// Context propagation: one server span per sampled request, a parent read
 // from the request's traceparent/tracestate headers, and the forwarded
 // request rewritten to carry a traceparent whose parent is the gateway's
 // span.
+//
+// Sampling is decided here, before any SDK span exists: a request with a
+// valid traceparent follows its sampled flag, any other one is sampled
+// with the configured ratio (a fresh random draw). Only sampled requests
+// get an SDK span. An unsampled request is not touched at all: its
+// traceparent and tracestate, if any, are forwarded unchanged, and one
+// without a traceparent is forwarded without one. Per W3C Trace Context a
+// participant that records nothing may pass the headers through: a
+// traceparent the gateway wrote with its own unrecorded span as parent
+// (sampled=0) would name a span no backend ever receives, and writing one
+// would re-encode every unsampled request, which is what made them cost.
+// A backend therefore sees exactly what it would see with tracing off, and
+// starts its own trace if it records one.
 //
 // Headers travel through the protocol-agnostic xprotocol.Header view, so
 // each protocol carries them where its codec keeps headers: HTTP/1.1 and
@@ -20,6 +33,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"sync"
@@ -46,6 +60,10 @@ const instrumentation = "github.com/xgate/xgate/proxy"
 type Tracer struct {
 	tracer trace.Tracer
 	prop   propagation.TraceContext
+	// bound samples a new trace when a random 63-bit number is below it
+	// (the sample ratio scaled to 2^63); always is a ratio of 1 or more.
+	bound  uint64
+	always bool
 	// shutdown flushes and stops the provider New built; nil for a
 	// provider the caller owns (NewWithProvider). Only the first Shutdown
 	// runs it.
@@ -55,7 +73,8 @@ type Tracer struct {
 
 // New builds the tracer cfg describes: an OTLP/HTTP exporter behind a
 // batch span processor, parent-based sampling with cfg's ratio for new
-// traces, and service.name cfg.Service(). It returns nil (tracing off) when
+// traces (decided by the Tracer; the provider records every span it is
+// asked for), and service.name cfg.Service(). It returns nil (tracing off) when
 // cfg is not enabled. Export errors are logged on log at warn level.
 func New(cfg config.Tracing, log *slog.Logger) (*Tracer, error) {
 	if !cfg.Enabled {
@@ -71,13 +90,14 @@ func New(cfg config.Tracing, log *slog.Logger) (*Tracer, error) {
 	res := resource.NewSchemaless(attribute.String("service.name", cfg.Service()))
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exp),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.Ratio()))),
+		// The Tracer has sampled already: the SDK records what it is given.
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
 		sdktrace.WithResource(res),
 	)
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
 		log.Warn("tracing", "err", err)
 	}))
-	t := NewWithProvider(tp)
+	t := NewWithProvider(tp, cfg.Ratio())
 	t.shutdown = tp.Shutdown
 	return t, nil
 }
@@ -92,9 +112,19 @@ func endpointOptions(ep string) []otlptracehttp.Option {
 }
 
 // NewWithProvider returns a tracer whose spans come from tp (tests use an
-// SDK provider with a tracetest.SpanRecorder). Shutdown does not stop tp.
-func NewWithProvider(tp trace.TracerProvider) *Tracer {
-	return &Tracer{tracer: tp.Tracer(instrumentation)}
+// SDK provider with a tracetest.SpanRecorder), sampling new traces with
+// ratio (0..1). The Tracer makes the sampling decision and asks tp only for
+// the spans it samples, so tp should record them all (the SDK's default
+// sampler, ParentBased(AlwaysSample), does). Shutdown does not stop tp.
+func NewWithProvider(tp trace.TracerProvider, ratio float64) *Tracer {
+	t := &Tracer{tracer: tp.Tracer(instrumentation)}
+	switch {
+	case ratio >= 1:
+		t.always = true
+	case ratio > 0:
+		t.bound = uint64(ratio * (1 << 63))
+	}
+	return t
 }
 
 // Shutdown exports the spans still queued and stops the exporter, within
@@ -121,20 +151,112 @@ type Span struct {
 	// answered: Respond recorded an outcome; a span ended without one was
 	// cancelled (the client reset the stream or went away).
 	answered bool
+	// decided: Start or Local ran with tracing on, so the request's
+	// sampling decision is made (span is nil when it was not sampled).
+	decided bool
 }
 
 // Start begins the server span of request f, routed by rt (nil for none)
-// on listener to cluster. Its parent is the traceparent (and tracestate) f
-// carries, if valid; f's traceparent is then replaced (or added) with one
-// naming the new span, so the forwarded request continues the trace.
+// on listener to cluster, when f is sampled. Its parent is the traceparent
+// (and tracestate) f carries, if valid; f's traceparent is then replaced
+// (or added) with one naming the new span, so the forwarded request
+// continues the trace. An unsampled request is left as it is and its Span
+// records nothing (see the package comment); deciding costs no allocation.
 func (t *Tracer) Start(f xprotocol.Frame, listener string, rt *route.Route, cluster string) Span {
 	if t == nil {
 		return Span{}
 	}
-	return t.start(f, listener, rt, cluster)
+	if !t.sample(f.Header()) {
+		return Span{decided: true}
+	}
+	return t.start(f, listener, rt, cluster, true)
 }
 
-func (t *Tracer) start(f xprotocol.Frame, listener string, rt *route.Route, cluster string) Span {
+// Local is Start for a request the gateway answers itself (no route, a
+// direct response, a circuit-breaker or overload refusal, a stream
+// filter's reply or timeout): the span is made when f is sampled, and f is
+// not changed, since nothing is forwarded. rt and cluster may be nil and
+// "" when routing did not get that far.
+func (t *Tracer) Local(f xprotocol.Frame, listener string, rt *route.Route, cluster string) Span {
+	if t == nil {
+		return Span{}
+	}
+	if !t.sample(f.Header()) {
+		return Span{decided: true}
+	}
+	return t.start(f, listener, rt, cluster, false)
+}
+
+// sample decides whether the request with headers h is recorded: as its
+// valid traceparent's sampled flag says, else with the tracer's ratio.
+func (t *Tracer) sample(h xprotocol.Header) bool {
+	if v, ok := h.Get(traceparentHeader); ok {
+		if valid, sampled := parseTraceparent(v); valid {
+			return sampled
+		}
+	}
+	return t.always || (t.bound > 0 && rand.Uint64()>>1 < t.bound)
+}
+
+const traceparentHeader = "traceparent"
+
+// parseTraceparent checks a W3C traceparent value as the OpenTelemetry
+// propagator does (version ff refused; version 00 exactly 55 characters
+// with flags 00-02; a later version may be followed by "-..."; lower-case
+// hex; trace and parent id not all zero) and returns its sampled flag.
+func parseTraceparent(v []byte) (valid, sampled bool) {
+	if len(v) < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-' {
+		return false, false
+	}
+	ver, ok := hexByte(v[0], v[1])
+	if !ok || ver == 0xff {
+		return false, false
+	}
+	if !nonZeroHex(v[3:35]) || !nonZeroHex(v[36:52]) {
+		return false, false
+	}
+	flags, ok := hexByte(v[53], v[54])
+	if !ok {
+		return false, false
+	}
+	if ver == 0 && (len(v) != 55 || flags > 2) {
+		return false, false
+	}
+	if len(v) > 55 && v[55] != '-' {
+		return false, false
+	}
+	return true, flags&1 == 1
+}
+
+// nonZeroHex reports whether b is lower-case hex with a digit other than 0.
+func nonZeroHex(b []byte) bool {
+	nonZero := false
+	for _, c := range b {
+		if _, ok := hexDigit(c); !ok {
+			return false
+		}
+		nonZero = nonZero || c != '0'
+	}
+	return nonZero
+}
+
+func hexByte(hi, lo byte) (byte, bool) {
+	h, ok1 := hexDigit(hi)
+	l, ok2 := hexDigit(lo)
+	return h<<4 | l, ok1 && ok2
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+func (t *Tracer) start(f xprotocol.Frame, listener string, rt *route.Route, cluster string, inject bool) Span {
 	carrier := HeaderCarrier{H: f.Header()}
 	ctx := t.prop.Extract(context.Background(), carrier)
 	name, attrs := describe(f)
@@ -149,8 +271,10 @@ func (t *Tracer) start(f xprotocol.Frame, listener string, rt *route.Route, clus
 		attrs = append(attrs, attribute.String("xgate.route", rn))
 	}
 	ctx, s := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
-	t.prop.Inject(ctx, carrier)
-	return Span{span: s}
+	if inject {
+		t.prop.Inject(ctx, carrier)
+	}
+	return Span{span: s, decided: true}
 }
 
 // describe names the span and gives its request attributes: RPC semantic
@@ -210,8 +334,13 @@ func rpcSystem(proto string) string {
 	return proto
 }
 
-// Recording reports whether s is a live span (tracing on, not ended).
+// Recording reports whether s is a live span (tracing on, sampled, not
+// ended).
 func (s *Span) Recording() bool { return s.span != nil }
+
+// Started reports whether the request's sampling decision was made (Start
+// or Local ran with tracing on), whether or not it was sampled.
+func (s *Span) Started() bool { return s.decided }
 
 // Upstream records the upstream host of the current try ("ip:port"); the
 // last one recorded is reported.
@@ -224,7 +353,9 @@ func (s *Span) Upstream(addr string) {
 
 // Respond records the request's outcome: the generic status st (of the
 // response, or of the gateway's error reply, then with msg) and, for an
-// HTTP response head resp, its status code. resp may be nil.
+// HTTP response head resp, its status code, and its grpc-status (and
+// grpc-message) when it has one (a trailers-only gRPC response). resp may
+// be nil.
 func (s *Span) Respond(resp xprotocol.Frame, st xprotocol.Status, msg string) {
 	if s.span != nil { // inlined: tracing off costs a nil check
 		s.respond(resp, st, msg)
@@ -236,12 +367,67 @@ func (s *Span) respond(resp xprotocol.Frame, st xprotocol.Status, msg string) {
 	if resp == nil {
 		return
 	}
-	if v, ok := resp.Header().Get(":status"); ok {
+	h := resp.Header()
+	if v, ok := h.Get(":status"); ok {
 		if code, err := strconv.Atoi(string(v)); err == nil {
 			s.span.SetAttributes(attribute.Int("http.response.status_code", code))
 		}
 	}
+	s.grpcStatus(h)
 }
+
+// Trailers records the outcome a streamed response's last frame f carries:
+// for gRPC, the trailers' grpc-status (the generic status f reports, and
+// rpc.grpc.status_code) and grpc-message. A last frame without
+// grpc-status (plain HTTP/2 DATA or trailers) changes nothing.
+func (s *Span) Trailers(f xprotocol.Frame) {
+	if s.span != nil { // inlined: tracing off or unsampled costs a nil check
+		s.trailers(f)
+	}
+}
+
+func (s *Span) trailers(f xprotocol.Frame) {
+	h := f.Header()
+	if _, ok := h.Get("grpc-status"); !ok {
+		return
+	}
+	s.st, s.msg, s.answered = f.Status(), "", true
+	s.grpcStatus(h)
+}
+
+// grpcStatus records h's grpc-status as rpc.grpc.status_code and, for a
+// failure without a message of the gateway's, its grpc-message (else its
+// code name) as the description.
+func (s *Span) grpcStatus(h xprotocol.Header) {
+	v, ok := h.Get("grpc-status")
+	if !ok {
+		return
+	}
+	code, err := strconv.Atoi(string(v))
+	if err != nil {
+		return
+	}
+	s.span.SetAttributes(attribute.Int("rpc.grpc.status_code", code))
+	if code == 0 || s.msg != "" {
+		return
+	}
+	if m, ok := h.Get("grpc-message"); ok && len(m) > 0 {
+		if dec, err := url.PathUnescape(string(m)); err == nil {
+			s.msg = dec
+		} else {
+			s.msg = string(m)
+		}
+		return
+	}
+	if code < len(grpcCodes) {
+		s.msg = grpcCodes[code]
+	}
+}
+
+// grpcCodes names the gRPC status codes by number.
+var grpcCodes = [...]string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+	"NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"}
 
 // End ends the span with its outcome, upstream host and the number of
 // retries made. A span ended without an outcome reports "cancelled". Every

@@ -2,6 +2,7 @@ package tracing_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -31,14 +33,13 @@ const (
 )
 
 // recorder returns a tracer whose spans end up in the returned recorder,
-// sampling new traces with ratio.
+// sampling new traces with ratio (the provider records what it is given).
 func recorder(t *testing.T, ratio float64) (*tracing.Tracer, *tracetest.SpanRecorder) {
 	t.Helper()
 	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return tracing.NewWithProvider(tp), sr
+	return tracing.NewWithProvider(tp, ratio), sr
 }
 
 // protocolCase builds a request of one protocol carrying the given extra
@@ -281,19 +282,23 @@ func TestTracingThriftHasNoCarrier(t *testing.T) {
 	require.Equal(t, msg, wire, "forwarded byte for byte")
 }
 
-// TestTracingSampling: parent-based sampling with a ratio for new traces.
-// An unsampled span still propagates (flag 00) so the trace stays one.
+// TestTracingSampling: parent-based sampling with a ratio for new traces,
+// decided before any SDK span exists. An unsampled request is forwarded
+// as it came: its traceparent unchanged, none added when it had none.
 func TestTracingSampling(t *testing.T) {
 	bolt := protocolCases[0]
+	unsampledTP := "00-" + parentTrace + "-" + parentSpan + "-00"
 	t.Run("ratio 0, no parent", func(t *testing.T) {
 		tr, sr := recorder(t, 0)
 		f := bolt.build(t, nil)
 		defer f.Release()
 		sp := tr.Start(f, "edge", nil, "c")
+		require.False(t, sp.Recording())
+		require.True(t, sp.Started())
 		sp.End(0)
 		require.Empty(t, sr.Ended())
-		tp := header(f, "traceparent")
-		require.Regexp(t, `^00-[0-9a-f]{32}-[0-9a-f]{16}-00$`, tp)
+		_, ok := f.Header().Get("traceparent")
+		require.False(t, ok, "nothing is added to an unsampled request")
 	})
 	t.Run("ratio 0, sampled parent", func(t *testing.T) {
 		tr, sr := recorder(t, 0)
@@ -302,18 +307,173 @@ func TestTracingSampling(t *testing.T) {
 		sp := tr.Start(f, "edge", nil, "c")
 		sp.End(0)
 		require.Len(t, sr.Ended(), 1, "the parent's decision wins")
+		require.Equal(t, parentSpan, sr.Ended()[0].Parent().SpanID().String())
 	})
 	t.Run("ratio 1, unsampled parent", func(t *testing.T) {
 		tr, sr := recorder(t, 1)
-		f := bolt.build(t, [][2]string{{"traceparent", "00-" + parentTrace + "-" + parentSpan + "-00"}})
+		f := bolt.build(t, [][2]string{{"traceparent", unsampledTP}, {"tracestate", "vendor=abc"}})
 		defer f.Release()
 		sp := tr.Start(f, "edge", nil, "c")
 		sp.End(0)
 		require.Empty(t, sr.Ended())
-		require.True(t, strings.HasPrefix(header(f, "traceparent"), "00-"+parentTrace+"-"))
-		require.True(t, strings.HasSuffix(header(f, "traceparent"), "-00"))
-		require.NotContains(t, header(f, "traceparent"), parentSpan)
+		require.Equal(t, unsampledTP, header(f, "traceparent"), "forwarded unchanged")
+		require.Equal(t, "vendor=abc", header(f, "tracestate"))
 	})
+	t.Run("ratio 0, broken parent", func(t *testing.T) {
+		tr, sr := recorder(t, 0)
+		f := bolt.build(t, [][2]string{{"traceparent", "00-garbage-xx-01"}})
+		defer f.Release()
+		sp := tr.Start(f, "edge", nil, "c")
+		sp.End(0)
+		require.Empty(t, sr.Ended())
+		require.Equal(t, "00-garbage-xx-01", header(f, "traceparent"), "left as it came")
+	})
+	t.Run("ratio 0.5, no parent", func(t *testing.T) {
+		tr, sr := recorder(t, 0.5)
+		const n = 2000
+		for range n {
+			f := bolt.build(t, nil)
+			sp := tr.Start(f, "edge", nil, "c")
+			_, has := f.Header().Get("traceparent")
+			require.Equal(t, sp.Recording(), has, "only a sampled request carries a new traceparent")
+			sp.End(0)
+			f.Release()
+		}
+		got := len(sr.Ended())
+		require.InDelta(t, n/2, got, n/10, "about half sampled, got %d of %d", got, n)
+	})
+}
+
+// TestTracingParseTraceparent: the sampling decision reads traceparent as
+// the OpenTelemetry propagator does: a value it rejects is no parent (a
+// new trace), one it accepts gives its sampled flag.
+func TestTracingParseTraceparent(t *testing.T) {
+	id := parentTrace + "-" + parentSpan
+	cases := []string{
+		"00-" + id + "-01", "00-" + id + "-00", "00-" + id + "-02", "00-" + id + "-03", "00-" + id + "-09",
+		"00-" + id + "-01-extra", "01-" + id + "-01", "01-" + id + "-01-extra", "01-" + id + "-00-x",
+		"01-" + id + "-01extra", "fe-" + id + "-01", "ff-" + id + "-01", "0g-" + id + "-01",
+		"00-" + strings.ToUpper(parentTrace) + "-" + parentSpan + "-01",
+		"00-00000000000000000000000000000000-" + parentSpan + "-01",
+		"00-" + parentTrace + "-0000000000000000-01",
+		"00-" + parentTrace + "-" + parentSpan + "-0z", "00-" + parentTrace + "-" + parentSpan + "-1",
+		"00-" + parentTrace + "x" + parentSpan + "-01", "", "00", "00-garbage-xx-01",
+		"00-" + parentTrace + "-" + parentSpan[:15] + "-001",
+	}
+	prop := propagation.TraceContext{}
+	for _, tp := range cases {
+		sc := trace.SpanContextFromContext(prop.Extract(context.Background(), propagation.MapCarrier{"traceparent": tp}))
+		valid, sampled := tracing.ParseTraceparent([]byte(tp))
+		require.Equal(t, sc.IsValid(), valid, "%q", tp)
+		require.Equal(t, sc.IsSampled(), sampled, "%q", tp)
+	}
+}
+
+// TestTracingUnsampledCostsNothing: a request that is not sampled (its
+// parent says so, or the ratio does) gets no SDK span, keeps its headers
+// as they are and allocates nothing, in every protocol, forwarded or
+// answered locally.
+func TestTracingUnsampledCostsNothing(t *testing.T) {
+	rt := testRoute()
+	for _, tc := range protocolCases {
+		for _, ratio := range []float64{0, 1} {
+			t.Run(fmt.Sprintf("%s/ratio=%v", tc.name, ratio), func(t *testing.T) {
+				tr, sr := recorder(t, ratio)
+				var hdrs [][2]string
+				if ratio == 1 {
+					hdrs = [][2]string{{"traceparent", "00-" + parentTrace + "-" + parentSpan + "-00"}}
+				}
+				f := tc.build(t, hdrs)
+				defer f.Release()
+				before := header(f, "traceparent")
+				allocs := testing.AllocsPerRun(200, func() {
+					sp := tr.Start(f, "edge", rt, "c")
+					sp.Upstream("127.0.0.1:1")
+					sp.Respond(f, xprotocol.StatusOK, "")
+					sp.Trailers(f)
+					sp.End(0)
+					lp := tr.Local(f, "edge", rt, "c")
+					lp.Respond(nil, xprotocol.StatusNoRoute, "no route")
+					lp.End(0)
+				})
+				require.Zero(t, allocs)
+				require.Empty(t, sr.Ended())
+				require.Equal(t, before, header(f, "traceparent"))
+			})
+		}
+	}
+}
+
+// TestTracingLocalAnswer: a request the gateway answers itself gets a span
+// with the reply's status (a gRPC trailers-only reply adds its grpc-status)
+// and its headers are not changed, nothing being forwarded.
+func TestTracingLocalAnswer(t *testing.T) {
+	tr, sr := recorder(t, 1)
+	f := protocolCases[3].build(t, [][2]string{{"traceparent", parentTP}}) // grpc
+	defer f.Release()
+	sp := tr.Local(f, "edge", testRoute(), "")
+	require.True(t, sp.Recording())
+	reply := http2.GRPCTrailersOnly(1, xprotocol.StatusNoRoute, "no route for service")
+	defer reply.Release()
+	sp.Respond(reply, xprotocol.StatusNoRoute, "no route for service")
+	sp.End(0)
+	require.Equal(t, parentTP, header(f, "traceparent"), "not forwarded: not rewritten")
+	require.Len(t, sr.Ended(), 1)
+	s := sr.Ended()[0]
+	require.Equal(t, parentSpan, s.Parent().SpanID().String())
+	a := attrs(s)
+	require.Equal(t, "no_route", a["xgate.status"].AsString())
+	require.Equal(t, "r1", a["xgate.route"].AsString())
+	require.Equal(t, int64(12), a["rpc.grpc.status_code"].AsInt64())
+	require.Equal(t, codes.Error, s.Status().Code)
+	require.Equal(t, "no route for service", s.Status().Description)
+
+	var off *tracing.Tracer
+	lp := off.Local(f, "edge", nil, "")
+	require.False(t, lp.Started())
+}
+
+// TestTracingGRPCTrailers: a streamed gRPC response's span takes its
+// status from the trailers' grpc-status, not the head's :status 200.
+func TestTracingGRPCTrailers(t *testing.T) {
+	tr, sr := recorder(t, 1)
+	f := protocolCases[3].build(t, nil)
+	defer f.Release()
+	head := http2.NewResponse(1, [][2]string{{":status", "200"}, {"content-type", "application/grpc"}}, nil, false)
+	defer head.Release()
+	for _, tc := range []struct {
+		trailers [][2]string
+		code     int64
+		status   string
+		err      bool
+		desc     string
+	}{
+		{[][2]string{{"grpc-status", "5"}, {"grpc-message", "no%20such%20item"}}, 5, "unknown", true, "no such item"},
+		{[][2]string{{"grpc-status", "14"}}, 14, "unavailable", true, "UNAVAILABLE"},
+		{[][2]string{{"grpc-status", "0"}}, 0, "ok", false, ""},
+	} {
+		sp := tr.Start(f, "edge", nil, "c")
+		sp.Respond(head, head.Status(), "")
+		data := http2.NewData(1, []byte("body"), nil, false)
+		sp.Trailers(data) // no grpc-status: nothing changes
+		data.Release()
+		tf := http2.NewData(1, nil, tc.trailers, true)
+		sp.Trailers(tf)
+		tf.Release()
+		sp.End(0)
+		ended := sr.Ended()
+		s := ended[len(ended)-1]
+		a := attrs(s)
+		require.Equal(t, int64(200), a["http.response.status_code"].AsInt64())
+		require.Equal(t, tc.code, a["rpc.grpc.status_code"].AsInt64())
+		require.Equal(t, tc.status, a["xgate.status"].AsString())
+		if tc.err {
+			require.Equal(t, codes.Error, s.Status().Code)
+			require.Equal(t, tc.desc, s.Status().Description)
+		} else {
+			require.Equal(t, codes.Unset, s.Status().Code)
+		}
+	}
 }
 
 // TestTracingStatus: generic statuses become span statuses; an HTTP
@@ -377,5 +537,41 @@ func TestTracingNewExporter(t *testing.T) {
 		_ = tr.Shutdown(ctx) // nothing queued: returns at once
 		cancel()
 		require.NoError(t, tr.Shutdown(context.Background()), "a second Shutdown does nothing")
+	}
+}
+
+// BenchmarkTracingSpan is one Bolt request's tracing work on the forward
+// path (Start, Upstream, Respond, End; no exporter): sampled, and not
+// sampled (by the ratio, or by the parent's flag).
+func BenchmarkTracingSpan(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		ratio float64
+		tp    string
+	}{
+		{"sampled", 1, ""},
+		{"unsampled/ratio", 0, ""},
+		{"unsampled/parent", 1, "00-" + parentTrace + "-" + parentSpan + "-00"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			tp := sdktrace.NewTracerProvider()
+			defer func() { _ = tp.Shutdown(context.Background()) }()
+			tr := tracing.NewWithProvider(tp, bc.ratio)
+			var hdrs [][2]string
+			if bc.tp != "" {
+				hdrs = [][2]string{{"traceparent", bc.tp}}
+			}
+			h := append([][2]string{{"service", "com.example.Echo"}, {"sofa_head_method_name", "echo"}}, hdrs...)
+			f := bolt.NewRequest(7, "com.alipay.sofa.rpc.core.request.SofaRequest", h, []byte("payload"), time.Second)
+			defer f.Release()
+			rt := testRoute()
+			b.ReportAllocs()
+			for b.Loop() {
+				sp := tr.Start(f, "edge", rt, "c")
+				sp.Upstream("127.0.0.1:1")
+				sp.Respond(nil, xprotocol.StatusOK, "")
+				sp.End(0)
+			}
+		})
 	}
 }

@@ -1,0 +1,4 @@
+package tracing
+
+// ParseTraceparent exposes parseTraceparent to the package's tests.
+var ParseTraceparent = parseTraceparent
