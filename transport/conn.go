@@ -41,23 +41,32 @@ type Conn struct {
 	// Value holds the owner's per-connection state.
 	Value any
 
-	gc        gnet.Conn
-	tc        *tlsConn // TLS connections (gc is nil), set once open
-	loop      *Loop
-	server    *Server // nil for dialled connections
-	handler   Handler
-	state     connState
-	out       []byte // batched writes, flushed at the end of the callback
-	queued    bool   // in loop.dirty
-	paused    bool   // reading paused by back-pressure
-	readHeld  bool   // reading paused by the handler (PauseReading)
-	closeErr  error
-	lingerEnd time.Time // a closing conn with pending writes waits until then
-	remote    string
-	lastIO    time.Time
-	idle      time.Duration
-	idleT     Timer
-	dialed    bool
+	gc       gnet.Conn
+	tc       *tlsConn // TLS connections (gc is nil), set once open
+	loop     *Loop
+	server   *Server // nil for dialled connections
+	handler  Handler
+	state    connState
+	out      []byte // batched writes, flushed at the end of the callback
+	queued   bool   // in loop.dirty
+	paused   bool   // reading paused by back-pressure
+	readHeld bool   // reading paused by the handler (PauseReading)
+	// Inbound bytes a gnet connection's handler left unconsumed are moved
+	// out of gnet into in[inOff:] (offer, inbound.go), so gnet's ring
+	// buffer stays empty and Peek never copies across its wrap.
+	in          []byte
+	inOff       int
+	gnetHolds   bool // gnet holds inbound bytes not yet moved to in (paused, held)
+	reofferQ    bool // in loop.reoffer
+	offering    bool // its OnData is running
+	resumeAgain bool // ResumeReading was called during its own OnData
+	closeErr    error
+	lingerEnd   time.Time // a closing conn with pending writes waits until then
+	remote      string
+	lastIO      time.Time
+	idle        time.Duration
+	idleT       Timer
+	dialed      bool
 	// Stalled-write detection (SetWriteTimeout, writetimeout.go).
 	handed     uint64        // bytes handed to gnet or the TLS writer so far
 	writeTO    time.Duration // 0: off
@@ -179,14 +188,23 @@ func (c *Conn) checkIdle() {
 }
 
 // ResumeReading offers buffered inbound bytes to the handler again, e.g.
-// after it declined them. It is cheap to call when nothing is buffered.
+// after it declined them. It is cheap to call when nothing is buffered:
+// for a gnet connection the bytes are offered at the end of the current
+// loop callback (Loop.finish), without waking the loop.
 func (c *Conn) ResumeReading() {
 	c.readHeld = false
 	if c.state != stateOpen {
 		return
 	}
 	if c.gc != nil {
-		_ = c.gc.Wake(nil)
+		if c.offering {
+			c.resumeAgain = true // decided once its OnData returns (offer)
+			return
+		}
+		if !c.reofferQ && c.inbound() > 0 {
+			c.reofferQ = true
+			c.loop.reoffer = append(c.loop.reoffer, c)
+		}
 	} else if c.tc != nil && len(c.tc.inbuf) > 0 {
 		// Bytes not moved to inbuf yet have a run queued already.
 		c.tc.offer = true

@@ -21,10 +21,18 @@
 //     progress being what the kernel (or the TLS writer) has taken;
 //   - non-blocking dials: an upstream connection is dialled with a timeout
 //     off the loop and enrolled into the caller's loop, where all its I/O
-//     then happens.
+//     then happens;
+//   - reading: a fresh read is offered in place (gnet's read buffer); bytes
+//     the handler leaves are moved to a per-connection buffer and offered
+//     again, with the next ones, from there, so nothing is copied per
+//     offer beyond the leftovers and gnet's ring buffer is never peeked
+//     across its wrap. ResumeReading re-offers buffered bytes at the end of
+//     the current callback, and does nothing when none are buffered (no
+//     loop wake-up).
 //
-// Bytes passed to Handler.OnData alias gnet's buffers and are valid only
-// during the call; a handler copies what it keeps.
+// Bytes passed to Handler.OnData alias the loop's or the connection's
+// buffers and are valid only during the call; a handler copies what it
+// keeps.
 //
 // # TLS: the standard-library path
 //

@@ -22,10 +22,12 @@ type Loop struct {
 	lastTick time.Time
 	now      time.Time
 
-	dirty     []*Conn // connections with pending writes
-	closing   []*Conn // connections to close at the end of the callback
-	paused    []*Conn // connections not read because their peer is not reading
-	draining  []*Conn // closed connections whose pending writes gnet still holds
+	dirty     []*Conn  // connections with pending writes
+	reoffer   []*Conn  // connections resumed with inbound bytes buffered
+	spareBufs [][]byte // emptied inbound buffers (inbound.go)
+	closing   []*Conn  // connections to close at the end of the callback
+	paused    []*Conn  // connections not read because their peer is not reading
+	draining  []*Conn  // closed connections whose pending writes gnet still holds
 	finishing bool
 	conns     Conn // sentinel of the list of accepted and dialled connections
 	tickTask  gnet.RunnableFunc
@@ -198,8 +200,9 @@ func (l *Loop) tick() {
 	l.finish(nil)
 }
 
-// finish applies what the callback queued: it flushes every connection with
-// pending writes (one write each) and then performs deferred closes. current
+// finish applies what the callback queued: it offers resumed connections
+// their buffered inbound bytes (ResumeReading), flushes every connection
+// with pending writes (one write each) and then performs deferred closes. current
 // is the connection whose gnet callback is running; closing it is reported
 // as the returned action instead of being done in place.
 func (l *Loop) finish(current gnet.Conn) gnet.Action {
@@ -209,7 +212,17 @@ func (l *Loop) finish(current gnet.Conn) gnet.Action {
 	l.finishing = true
 	defer func() { l.finishing = false }()
 	action := gnet.None
-	for len(l.dirty) > 0 || len(l.closing) > 0 {
+	for len(l.dirty) > 0 || len(l.closing) > 0 || len(l.reoffer) > 0 {
+		// Resumed connections first: what they answer is flushed below.
+		for i := 0; i < len(l.reoffer); i++ {
+			c := l.reoffer[i]
+			l.reoffer[i] = nil
+			c.reofferQ = false
+			if c.state == stateOpen && c.gc != nil {
+				l.offer(c)
+			}
+		}
+		l.reoffer = l.reoffer[:0]
 		for i := 0; i < len(l.dirty); i++ {
 			c := l.dirty[i]
 			l.dirty[i] = nil

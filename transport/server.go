@@ -288,38 +288,7 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 		return l.finish(gc)
 	}
 	c.lastIO = l.now
-	if !c.dialed && (c.paused || c.Outbound() > h.s.opts.HighWatermark) {
-		// A client not reading what we send: stop reading what it sends.
-		// (Dialled connections are never paused: their input is replies,
-		// which frees the requests their output holds.)
-		if !c.paused {
-			c.paused = true
-			l.paused = append(l.paused, c)
-		}
-		if gc.InboundBuffered() > h.s.opts.InboundLimit {
-			c.Close(ErrInboundLimit)
-		}
-		return l.finish(gc)
-	}
-	if c.readHeld {
-		// The handler will take nothing until ResumeReading: gnet keeps
-		// reading the socket, but its bytes are not copied out (Peek) on
-		// every read, only bounded.
-		if gc.InboundBuffered() > h.s.opts.InboundLimit {
-			c.Close(ErrInboundLimit)
-		}
-		return l.finish(gc)
-	}
-	if n := gc.InboundBuffered(); n > 0 {
-		data, _ := gc.Peek(n)
-		used := c.handler.OnData(c, data)
-		if used > 0 {
-			_, _ = gc.Discard(used)
-		}
-		if gc.InboundBuffered() > h.s.opts.InboundLimit {
-			c.Close(ErrInboundLimit)
-		}
-	}
+	l.offer(c)
 	return l.finish(gc)
 }
 
@@ -336,6 +305,7 @@ func (h *eventHandler) OnClose(gc gnet.Conn, err error) gnet.Action {
 	c.state = stateClosed
 	c.gc = nil
 	c.out = nil
+	c.in, c.inOff = nil, 0
 	gc.SetContext(nil)
 	l.unlink(c)
 	l.wheel.remove(&c.idleT)
