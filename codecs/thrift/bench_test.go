@@ -8,6 +8,7 @@ import (
 
 	"github.com/xgate/xgate/codecs/thrift"
 	"github.com/xgate/xgate/conformance"
+	"github.com/xgate/xgate/conformance/thrift/gen-go/echo"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -79,5 +80,56 @@ func BenchmarkMatch(b *testing.B) {
 		if thrift.Proto.Match(p) != xprotocol.MatchYes {
 			b.Fatal("no match")
 		}
+	}
+}
+
+// typicalReply is the reply to typicalCall: the same nested struct as the
+// result's success value.
+func typicalReply(t testing.TB, v thrift.Variant) []byte {
+	return libWrite(t, v, libMsg{name: "mirror", typ: athrift.REPLY, seqid: 12345,
+		body: &echo.EchoMirrorResult{Success: bundle(2, false)}})
+}
+
+// BenchmarkDecodeReply: an upstream (client-role) session decodes and
+// releases the library-written reply to the typical call, per variant.
+func BenchmarkDecodeReply(b *testing.B) {
+	for _, v := range thrift.AllVariants() {
+		b.Run(v.String(), func(b *testing.B) {
+			src := typicalReply(b, v)
+			sess := thrift.Proto.NewSession(xprotocol.SessionOptions{Role: xprotocol.RoleClient, Variant: uint8(v)})
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				f, _, err := sess.Decode(src)
+				if err != nil {
+					b.Fatal(err)
+				}
+				f.Release()
+			}
+		})
+	}
+}
+
+// BenchmarkEncode: a decoded call written out again, unchanged, into a
+// reused buffer (what the gateway does when no id needs rewriting).
+func BenchmarkEncode(b *testing.B) {
+	for _, v := range thrift.AllVariants() {
+		b.Run(v.String(), func(b *testing.B) {
+			src := typicalCall(b, v)
+			sess := thrift.Proto.NewSession(xprotocol.SessionOptions{})
+			f, _, err := sess.Decode(src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Release()
+			dst := make([]byte, 0, 2*len(src))
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				if dst, err = sess.Encode(dst[:0], f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

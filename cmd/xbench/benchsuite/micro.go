@@ -40,6 +40,8 @@ var microWhat = map[string]string{
 	"thrift LibrarySkipUnframedBinaryCall": "reference: apache/thrift reading the header and Skip-ping the args",
 	"thrift Forward":                       "hot path: Decode → keys → seqid rewrite → Encode → Release (per variant)",
 	"thrift Match":                         "detection on an 8-byte framed binary prefix",
+	"thrift DecodeReply":                   "upstream session: Decode + Release of the reply to that call (per variant)",
+	"thrift Encode":                        "a decoded call written out unchanged into a reused buffer (per variant)",
 	"http1 ParseRequestHead":               "664-byte browser-like request head, fields as offsets",
 	"http1 ParseResponseHead":              "a response head",
 	"http1 ChunkedDecode":                  "64 KiB body as 16 chunks of 4 KiB with a trailer",
