@@ -47,29 +47,18 @@ type faultCluster struct {
 // startFaultEnv starts the gateway and records its idle goroutine count.
 func startFaultEnv(t *testing.T, clusters ...faultCluster) *faultEnv {
 	t.Helper()
-	var routes, defs strings.Builder
+	routes := make([]rpcRoute, 0, len(clusters))
 	for _, c := range clusters {
+		r := rpcRoute{cluster: c.name, protocol: c.protocol, endpoint: c.endpoint}
 		switch {
 		case c.service != "":
-			fmt.Fprintf(&routes, "      - {match: {protocol: bolt, service: %s}, cluster: %s}\n", c.service, c.name)
+			r.match = "protocol: bolt, service: " + c.service
 		case c.path != "":
-			fmt.Fprintf(&routes, "      - {match: {path_prefix: %s}, cluster: %s}\n", c.path, c.name)
-		default:
-			fmt.Fprintf(&routes, "      - {cluster: %s}\n", c.name)
+			r.match = "path_prefix: " + c.path
 		}
-		fmt.Fprintf(&defs, "  - {name: %s, protocol: %s, endpoints: [%s], request_timeout: 3s, connect_timeout: 500ms}\n",
-			c.name, c.protocol, c.endpoint)
+		routes = append(routes, r)
 	}
-	g := startGateway(t, fmt.Sprintf(`
-admin: {address: "{{ADMIN}}"}
-listeners:
-  - name: edge
-    address: "{{ADDR}}"
-    protocols: [auto]
-    routes:
-%sclusters:
-%s`, routes.String(), defs.String()))
-	return &faultEnv{g: g, baseGoroutines: g.metric("go_goroutines")}
+	return startRPCFaultEnv(t, routes...)
 }
 
 // settled requires that the gateway has no client connection left and its
