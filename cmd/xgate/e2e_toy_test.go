@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,47 +48,14 @@ func toyGatewayBin(t *testing.T) string {
 	return toyGateway.path
 }
 
-// startToyGateway is startGateway for the xgate-toy binary.
+// startToyGateway is startGateway for the xgate-toy binary, after
+// `xgate-toy validate` accepts the configuration.
 func startToyGateway(t *testing.T, cfg string) *gateway {
 	t.Helper()
 	bin := toyGatewayBin(t)
-	g := &gateway{t: t, admin: freeAddr(t), addr: freeAddr(t), exited: make(chan error, 1)}
-	cfg = strings.ReplaceAll(cfg, "{{ADDR}}", g.addr)
-	cfg = strings.ReplaceAll(cfg, "{{ADMIN}}", g.admin)
-	g.path = filepath.Join(t.TempDir(), "xgate-toy.yaml")
-	require.NoError(t, os.WriteFile(g.path, []byte(cfg), 0o600))
+	g := startGatewayBinary(t, bin, cfg)
 	out, err := exec.Command(bin, "validate", "-c", g.path).CombinedOutput()
 	require.NoError(t, err, "xgate-toy validate: %s", out)
-	g.cmd = exec.Command(bin, "run", "-c", g.path, "-log-level", "debug", "-drain-timeout", "5s")
-	stderr, err := g.cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, g.cmd.Start())
-	started := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		once := false
-		for sc.Scan() {
-			line := sc.Text()
-			g.mu.Lock()
-			g.log.WriteString(line + "\n")
-			g.mu.Unlock()
-			if !once && strings.Contains(line, "xgate started") {
-				once = true
-				close(started)
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-		g.exited <- g.cmd.Wait()
-	}()
-	select {
-	case <-started:
-	case err := <-g.exited:
-		t.Fatalf("xgate-toy exited before starting: %v\n%s", err, g.logs())
-	case <-time.After(20 * time.Second):
-		_ = g.cmd.Process.Kill()
-		t.Fatalf("xgate-toy did not start in time\n%s", g.logs())
-	}
-	t.Cleanup(g.stop)
 	return g
 }
 

@@ -69,13 +69,22 @@ type gateway struct {
 // process logs that it started.
 func startGateway(t testing.TB, cfg string) *gateway {
 	t.Helper()
+	return startGatewayBinary(t, xgateBin, cfg)
+}
+
+// startGatewayBinary is startGateway for any binary with xgate's command
+// line (xgate itself, or one built the same way with more codecs, such as
+// xgate-toy).
+func startGatewayBinary(t testing.TB, bin, cfg string) *gateway {
+	t.Helper()
+	name := filepath.Base(bin)
 	g := &gateway{t: t, admin: freeAddr(t), addr: freeAddr(t), exited: make(chan error, 1)}
 	cfg = strings.ReplaceAll(cfg, "{{ADDR}}", g.addr)
 	cfg = strings.ReplaceAll(cfg, "{{ADMIN}}", g.admin)
-	path := filepath.Join(t.TempDir(), "xgate.yaml")
+	path := filepath.Join(t.TempDir(), name+".yaml")
 	g.path = path
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	g.cmd = exec.Command(xgateBin, "run", "-c", path, "-log-level", "debug", "-drain-timeout", "5s")
+	g.cmd = exec.Command(bin, "run", "-c", path, "-log-level", "debug", "-drain-timeout", "5s")
 	stderr, err := g.cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, g.cmd.Start())
@@ -99,10 +108,10 @@ func startGateway(t testing.TB, cfg string) *gateway {
 	select {
 	case <-started:
 	case err := <-g.exited:
-		t.Fatalf("xgate exited before starting: %v\n%s", err, g.logs())
+		t.Fatalf("%s exited before starting: %v\n%s", name, err, g.logs())
 	case <-time.After(20 * time.Second):
 		_ = g.cmd.Process.Kill()
-		t.Fatalf("xgate did not start in time\n%s", g.logs())
+		t.Fatalf("%s did not start in time\n%s", name, g.logs())
 	}
 	t.Cleanup(g.stop)
 	return g
