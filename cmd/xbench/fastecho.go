@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 
 	"github.com/xgate/xgate/codecs/dubbo"
 	"github.com/xgate/xgate/codecs/thrift"
+	"github.com/xgate/xgate/conformance/peerserver"
 	"github.com/xgate/xgate/xprotocol"
 )
 
@@ -27,17 +27,14 @@ import (
 //     the argument struct with field 1 renumbered 0 ("success"), so
 //     echo(msg) returns msg.
 type fastEcho struct {
-	ln    net.Listener
 	proto xprotocol.Protocol
 	reply func(dst []byte, f xprotocol.Frame) []byte
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
 }
 
-// startFastEcho serves protocol (dubbo or thrift) on ln.
-func startFastEcho(ln net.Listener, protocol string) (*fastEcho, error) {
-	s := &fastEcho{ln: ln, conns: map[net.Conn]struct{}{}}
+// startFastEcho serves protocol (dubbo or thrift) on ln, with the test
+// peers' connection bookkeeping (conformance/peerserver).
+func startFastEcho(ln net.Listener, protocol string) (*peerserver.Server, error) {
+	var s fastEcho
 	switch protocol {
 	case "dubbo":
 		s.proto, s.reply = dubbo.Proto, dubboReply
@@ -46,45 +43,11 @@ func startFastEcho(ln net.Listener, protocol string) (*fastEcho, error) {
 	default:
 		return nil, fmt.Errorf("no fast echo server for %q", protocol)
 	}
-	s.wg.Add(1)
-	go s.accept()
-	return s, nil
+	return peerserver.Start(ln, s.serve), nil
 }
 
-func (s *fastEcho) accept() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.serve(c)
-	}
-}
-
-// close stops accepting, closes every connection and waits for them.
-func (s *fastEcho) close() {
-	_ = s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		_ = c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
-
+// serve echoes on c until it fails; peerserver closes c afterwards.
 func (s *fastEcho) serve(c net.Conn) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		_ = c.Close()
-	}()
 	sess := s.proto.NewSession(xprotocol.SessionOptions{Role: xprotocol.RoleServer})
 	in := make([]byte, 0, 64<<10)
 	out := make([]byte, 0, 64<<10)

@@ -47,7 +47,7 @@ func startEcho(protocol, variant, addr string, peer bool) (*echoServer, error) {
 			_ = ln.Close()
 			return nil, err
 		}
-		return &echoServer{addr: ln.Addr().String(), close: s.close}, nil
+		return &echoServer{addr: s.Addr(), close: func() { _ = s.Close() }}, nil
 	}
 	switch protocol {
 	case "bolt", "dubbo":
